@@ -1,0 +1,115 @@
+"""The `privacy-api` command: serve, migrate, token, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from app.core.config import ConfigurationError, get_settings
+from app.core.security import SCOPES
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    get_settings()  # refuse to start on bad settings before forking workers
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from app.core.migrations import upgrade
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        db_path = settings.database_url.split("///", 1)[-1]
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url, args.revision)
+    print(f"database migrated to {args.revision}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from app.core.security import mint_token
+
+    settings = get_settings()
+    unknown = [s for s in args.scope if s not in SCOPES]
+    if unknown:
+        print(f"unknown scope(s): {' '.join(unknown)}; known: {' '.join(SCOPES)}", file=sys.stderr)
+        return 2
+    token = mint_token(
+        settings,
+        tenant=args.tenant,
+        sub=args.sub,
+        scopes=args.scope,
+        ttl=timedelta(minutes=args.ttl_minutes),
+    )
+    print(token)
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from app.main import create_app
+
+    document = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+    if args.output == "-":
+        sys.stdout.write(document)
+    else:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(document, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="privacy-api", description="Privacy Rights API")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP service (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema (Alembic)")
+    migrate.add_argument("--revision", default="head")
+    migrate.set_defaults(func=_migrate)
+
+    token = commands.add_parser("token", help="mint a development token (HS256 secret)")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--sub", required=True, help="the actor: calling system or user")
+    token.add_argument("--scope", nargs="+", default=[], help=f"any of: {' '.join(SCOPES)}")
+    token.add_argument("--ttl-minutes", type=int, default=60)
+    token.set_defaults(func=_token)
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--output", default="openapi/openapi.json", help="a path, or - for stdout")
+    openapi.set_defaults(func=_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

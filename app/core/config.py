@@ -1,0 +1,142 @@
+"""Settings from `PRIVACY_*` environment variables (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+# Values that must never protect a real deployment. Development falls back to the
+# first one so that `scripts/serve.sh` works on a fresh machine.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # noqa: S105
+DEV_HASH_SECRET = "dev-only-hash-secret-change-me-0123456789"  # noqa: S105
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        DEV_JWT_SECRET,
+        DEV_HASH_SECRET,
+        "changeme",
+        "change-me",
+        "secret",
+        "placeholder",
+        "test",
+        "dev",
+        "development",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+ALLOWED_ALGORITHMS = frozenset({"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"})
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with these settings."""
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(",", " ").split() if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. See the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PRIVACY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{Path('data/privacy.db').absolute()}",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    database_echo: bool = False
+
+    jwt_issuer: str = "https://auth.cirrus.local"
+    jwt_audience: str = "privacy-api"
+    jwt_algorithms: Annotated[list[str], NoDecode] = ["HS256"]
+    jwt_secret: str | None = None
+    jwt_public_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="PEM public keys, or paths to PEM files, separated by ';;'",
+    )
+    jwks_url: str | None = Field(
+        default=None, description="A JWKS document: an https:// URL or a local file path"
+    )
+    jwks_cache_seconds: int = Field(default=300, ge=0)
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    hash_secret: str | None = None
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _parse_algorithms(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("jwt_public_keys", mode="before")
+    @classmethod
+    def _parse_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(";;") if part.strip()]
+        return value
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _check_algorithms(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one JWT algorithm is required")
+        for alg in value:
+            if alg not in ALLOWED_ALGORITHMS:
+                raise ValueError(
+                    f"algorithm {alg!r} is not supported; choose from {sorted(ALLOWED_ALGORITHMS)}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _secrets_fit_environment(self) -> Settings:
+        if self.environment == "development":
+            if self.jwt_secret is None and any(a.startswith("HS") for a in self.jwt_algorithms):
+                self.jwt_secret = DEV_JWT_SECRET
+            if self.hash_secret is None:
+                self.hash_secret = DEV_HASH_SECRET
+            return self
+        problems = []
+        if any(a.startswith("HS") for a in self.jwt_algorithms):
+            problems += _weak_secret("PRIVACY_JWT_SECRET", self.jwt_secret)
+        if any(a[:2] in ("RS", "ES") for a in self.jwt_algorithms) and not (
+            self.jwt_public_keys or self.jwks_url
+        ):
+            problems.append("RS/ES algorithms need PRIVACY_JWT_PUBLIC_KEYS or PRIVACY_JWKS_URL")
+        problems += _weak_secret("PRIVACY_HASH_SECRET", self.hash_secret)
+        if problems:
+            raise ConfigurationError(
+                f"refusing to start in {self.environment!r}: " + "; ".join(problems)
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _weak_secret(name: str, value: str | None) -> list[str]:
+    if not value:
+        return [f"{name} is missing"]
+    if value.strip().lower() in PLACEHOLDER_SECRETS or value in PLACEHOLDER_SECRETS:
+        return [f"{name} is a placeholder"]
+    if len(value) < MIN_SECRET_LENGTH:
+        return [f"{name} must be at least {MIN_SECRET_LENGTH} characters"]
+    return []
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,131 @@
+"""Request dependencies: who is calling, the tenant's session, and the unit of work.
+
+A read runs in a tenant session that is never committed. A write runs in a
+`UnitOfWork`: one transaction that the request commits exactly once, after the
+handler returned, together with the audit event of the call. If anything fails the
+whole transaction rolls back and `RequestContextMiddleware` records the refusal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.audit.service import record_event
+from app.core.db import begin_write, tenant_session
+from app.core.errors import Forbidden, Unauthorized
+from app.core.security import Principal, TokenVerifier
+
+AUDIT_ACTION_KEY = "x-audit-action"
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description=(
+        "A JWT with the claims `iss`, `aud`, `exp`, `sub` (the calling system or user), "
+        "`tenant` (the controller) and `scope` (space-separated scopes)."
+    ),
+)
+
+
+def audited(action: str) -> dict[str, Any]:
+    """`openapi_extra` for a state-changing operation: names its audit action."""
+    return {AUDIT_ACTION_KEY: action}
+
+
+def authenticate(
+    request: Request,
+    security_scopes: SecurityScopes,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The verified caller; 401 without a valid token, 403 without the scopes asked for."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        if credentials is None:
+            raise Unauthorized("A bearer token is required.", error="invalid_request")
+        verifier: TokenVerifier = request.app.state.verifier
+        principal = verifier.verify(credentials.credentials)
+        request.state.principal = principal
+    missing = [scope for scope in security_scopes.scopes if not principal.has(scope)]
+    if missing:
+        raise Forbidden(f"This operation needs the scope `{' '.join(missing)}`.")
+    return principal
+
+
+def requires(scope: str) -> Any:
+    """A dependency that authenticates and demands `scope`."""
+    return Security(authenticate, scopes=[scope])
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def read_session(
+    principal: Annotated[Principal, Depends(authenticate)],
+    engine: Annotated[Engine, Depends(get_engine)],
+) -> Iterator[Session]:
+    """A tenant session for reads; nothing is committed."""
+    with tenant_session(engine, principal.tenant) as session:
+        yield session
+
+
+@dataclass
+class UnitOfWork:
+    """One write: the tenant session, who is calling, and what the audit event names."""
+
+    session: Session
+    principal: Principal
+    request: Request
+
+    def concerns(
+        self, *, subject_id: uuid.UUID | None = None, record_id: uuid.UUID | None = None
+    ) -> None:
+        """Name the subject/record this call is about, for its audit event."""
+        if subject_id is not None:
+            self.request.state.audit_subject_id = subject_id
+        if record_id is not None:
+            self.request.state.audit_record_id = record_id
+
+
+def unit_of_work(
+    request: Request,
+    principal: Annotated[Principal, Depends(authenticate)],
+    engine: Annotated[Engine, Depends(get_engine)],
+) -> Iterator[UnitOfWork]:
+    """A write transaction, committed once with its audit event after the handler."""
+    with tenant_session(engine, principal.tenant) as session:
+        begin_write(session)
+        uow = UnitOfWork(session=session, principal=principal, request=request)
+        try:
+            yield uow
+        except BaseException:
+            session.rollback()
+            raise
+        route = request.scope.get("route")
+        action = getattr(route, "openapi_extra", None) or {}
+        status_code = getattr(route, "status_code", None) or 200
+        record_event(
+            session,
+            actor=principal.actor,
+            action=action.get(AUDIT_ACTION_KEY, "unknown"),
+            request_id=request.state.request_id,
+            status_code=status_code,
+            subject_id=getattr(request.state, "audit_subject_id", None),
+            record_id=getattr(request.state, "audit_record_id", None),
+        )
+        session.commit()
+        request.state.audited = True
+
+
+SessionDep = Annotated[Session, Depends(read_session)]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]

@@ -1,0 +1,273 @@
+"""One error hierarchy, rendered as RFC 9457 problem details by one set of handlers.
+
+Services raise `AppError` subclasses; they never raise `HTTPException`. Messages
+are written by us and never contain personal data: validation errors carry the
+location and pydantic's message, never the offending input.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:privacy-api:problem:"
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(description="Where the problem is, e.g. `[\"body\", \"emails\", 0]`.")
+    msg: str = Field(description="What is wrong (never echoes the submitted value).")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = Field(description="A URI that identifies the kind of problem.")
+    title: str = Field(description="A short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(default=None, description="What went wrong in this case.")
+    instance: str | None = Field(default=None, description="The request's id (X-Request-ID).")
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="For validation errors: each invalid field."
+    )
+
+
+class AppError(Exception):
+    """A domain error with its HTTP status; rendered as problem+json."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+    headers: dict[str, str] | None = None
+
+    def __init__(self, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None):
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+
+
+class BadRequest(AppError):
+    pass
+
+
+class Unauthorized(AppError):
+    status = 401
+    slug = "unauthorized"
+    title = "Authentication required"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+    def __init__(self, detail: str | None = None, *, error: str = "invalid_token"):
+        super().__init__(detail)
+        desc = (detail or self.title).replace('"', "'")
+        self.headers = {"WWW-Authenticate": f'Bearer error="{error}", error_description="{desc}"'}
+
+
+class Forbidden(AppError):
+    status = 403
+    slug = "forbidden"
+    title = "Insufficient scope"
+
+
+class NotFound(AppError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class Gone(AppError):
+    status = 410
+    slug = "gone"
+    title = "Gone"
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    slug = "precondition-failed"
+    title = "Precondition failed"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    slug = "payload-too-large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class Locked(AppError):
+    status = 423
+    slug = "locked"
+    title = "Locked"
+
+
+class UnprocessableContent(AppError):
+    status = 422
+    slug = "validation-error"
+    title = "Invalid request"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["instance"] = f"urn:request:{request_id}"
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _clean_loc(loc: Any) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+def validation_issues(raw_errors: Any) -> list[dict[str, Any]]:
+    """pydantic's errors, reduced to location and message (no input, no context)."""
+    issues = []
+    for err in raw_errors:
+        msg = str(err.get("msg", "invalid value"))
+        # Custom validators prefix their messages with "Value error, "; keep ours plain.
+        msg = msg.removeprefix("Value error, ")
+        issues.append({"loc": _clean_loc(err.get("loc", ())), "msg": msg})
+    return issues
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in raw):
+        return problem_response(
+            request,
+            status=400,
+            slug="malformed-json",
+            title="Malformed JSON",
+            detail="The request body is not valid JSON.",
+        )
+    return problem_response(
+        request,
+        status=422,
+        slug="validation-error",
+        title="Invalid request",
+        detail="The request did not pass validation; see `errors`.",
+        errors=validation_issues(raw),
+    )
+
+
+_HTTP_TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
+    if exc.status_code == 404:
+        detail = "No such resource."
+    return problem_response(
+        request,
+        status=exc.status_code,
+        slug=slug,
+        title=title,
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the given error statuses."""
+    descriptions = {
+        400: "Malformed request (bad JSON, bad cursor).",
+        401: "Missing, invalid or expired bearer token.",
+        403: "The token lacks the scope this operation needs.",
+        404: "No such resource in the caller's tenant.",
+        409: "The request conflicts with existing data.",
+        410: "The subject has been erased; it accepts no more writes.",
+        412: "`If-Match` does not match the current ETag; nothing was changed.",
+        413: "The request body exceeds the configured limit.",
+        415: "The request body is not JSON.",
+        422: "The request body or parameters did not validate.",
+        423: "The data is restricted (Art 18) and is not served for processing.",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        example = {
+            "type": PROBLEM_BASE + _HTTP_TITLES.get(status, ("error", ""))[0],
+            "title": _HTTP_TITLES.get(status, ("", "Error"))[1] or "Error",
+            "status": status,
+            "detail": descriptions.get(status, "Error."),
+        }
+        if status == 422:
+            example = {
+                "type": PROBLEM_BASE + "validation-error",
+                "title": "Invalid request",
+                "status": 422,
+                "detail": "The request did not pass validation; see `errors`.",
+                "errors": [
+                    {"loc": ["body", "emails", 0], "msg": "value is not a valid email address"}
+                ],
+            }
+        out[status] = {
+            "model": Problem,
+            "description": descriptions.get(status, "Error."),
+            "content": {PROBLEM_JSON: {"example": example}},
+        }
+    return out

@@ -1,0 +1,26 @@
+"""Prometheus metrics. Labels are route templates and status codes, never raw paths."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+REQUESTS = Counter(
+    "privacy_http_requests",
+    "HTTP requests by method, route template and status.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+REQUEST_LATENCY = Histogram(
+    "privacy_http_request_duration_seconds",
+    "HTTP request latency by method and route template.",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+AUTH_FAILURES = Counter(
+    "privacy_auth_failures",
+    "Requests refused with 401 (missing or invalid token).",
+    registry=REGISTRY,
+)

@@ -1,0 +1,250 @@
+"""ASGI middleware: request ids, access logs, metrics, refused-call audit, body limits.
+
+Logs and metrics name the route *template* (`/v1/subjects/{subject_id}`), never the
+raw path or query string, so that nothing a caller puts in a URL ends up in them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.audit.service import record_event
+from app.core.db import tenant_session
+from app.core.deps import AUDIT_ACTION_KEY
+from app.core.errors import PROBLEM_BASE, PROBLEM_JSON, AppError, PayloadTooLarge
+from app.core.metrics import AUTH_FAILURES, REQUEST_LATENCY, REQUESTS
+from app.core.security import Principal
+
+logger = logging.getLogger("app.access")
+error_logger = logging.getLogger("app.errors")
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's full path template (`/v1/subjects/{subject_id}`)."""
+    route = scope.get("route")
+    if route is None:
+        return "<unmatched>"
+    operation_id = getattr(route, "operation_id", None)
+    templates: dict[str, str] = scope["app"].state.route_templates
+    if operation_id in templates:
+        return templates[operation_id]
+    return str(getattr(route, "path_format", None) or "<unmatched>")
+
+
+def _problem_bytes(status: int, slug: str, title: str, detail: str, request_id: str) -> bytes:
+    return json.dumps(
+        {
+            "type": PROBLEM_BASE + slug,
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": f"urn:request:{request_id}",
+        }
+    ).encode()
+
+
+class RequestContextMiddleware:
+    """Gives every request an id, logs and measures it, and audits refused writes."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode(
+            "latin-1"
+        )
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        status_holder = {"status": 500, "started": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            # An unexpected error: log its type only (messages may quote data).
+            error_logger.error(
+                "unhandled error", exc_info=exc, extra={"request_id": request_id}
+            )
+            status_holder["status"] = 500
+            if not status_holder["started"]:
+                body = _problem_bytes(
+                    500, "internal-error", "Internal error",
+                    "The request failed; it can be retried. Quote the request id.", request_id,
+                )
+                await send_wrapper(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", PROBLEM_JSON.encode()),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+        finally:
+            elapsed = time.perf_counter() - started
+            status = int(status_holder["status"])
+            route = _route_template(scope)
+            method = scope["method"]
+            REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+            REQUEST_LATENCY.labels(method=method, route=route).observe(elapsed)
+            if status == 401:
+                AUTH_FAILURES.inc()
+            logger.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "actor": getattr(state.get("principal"), "actor", None),
+                    "tenant": getattr(state.get("principal"), "tenant", None),
+                },
+            )
+        if status >= 400 and method in _WRITE_METHODS and not state.get("audited"):
+            await self._audit_refusal(scope, state, status, request_id)
+
+    async def _audit_refusal(
+        self, scope: Scope, state: dict[str, Any], status: int, request_id: str
+    ) -> None:
+        route = scope.get("route")
+        action = (getattr(route, "openapi_extra", None) or {}).get(AUDIT_ACTION_KEY)
+        principal = state.get("principal") or _principal_from_headers(scope)
+        if principal is None or action is None:
+            # No tenant to file it under (401) or not an audited operation.
+            return
+        path_params = scope.get("path_params") or {}
+        subject_id = state.get("audit_subject_id") or _as_uuid(path_params.get("subject_id"))
+        record_id = state.get("audit_record_id") or _as_uuid(path_params.get("record_id"))
+        engine = scope["app"].state.engine
+
+        def write() -> None:
+            with tenant_session(engine, principal.tenant) as session:
+                record_event(
+                    session,
+                    actor=principal.actor,
+                    action=action,
+                    request_id=request_id,
+                    status_code=status,
+                    subject_id=subject_id,
+                    record_id=record_id,
+                )
+                session.commit()
+
+        try:
+            await run_in_threadpool(write)
+        except Exception as exc:  # noqa: BLE001 - the answer is already sent; log and go on
+            error_logger.error(
+                "could not write audit event",
+                extra={"request_id": request_id, "error_type": type(exc).__name__},
+            )
+
+
+def _principal_from_headers(scope: Scope) -> Principal | None:
+    """The caller of a request refused before authentication ran (e.g. malformed JSON)."""
+    header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        principal: Principal = scope["app"].state.verifier.verify(token.strip())
+    except AppError:
+        return None
+    return principal
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over `max_bytes` (413) and non-JSON bodies on /v1 (415)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WRITE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = scope.get("state", {}).get("request_id", "")
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._reject(send, 413, "payload-too-large", "Payload too large",
+                               f"The request body exceeds {self.max_bytes} bytes.", request_id)
+            return
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        has_body = (length not in (None, b"0")) or headers.get(b"transfer-encoding")
+        if has_body and not _is_json(content_type) and scope["path"].startswith("/v1/"):
+            await self._reject(send, 415, "unsupported-media-type", "Unsupported media type",
+                               "Send the body as application/json.", request_id)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes.")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    @staticmethod
+    async def _reject(
+        send: Send, status: int, slug: str, title: str, detail: str, request_id: str
+    ) -> None:
+        body = _problem_bytes(status, slug, title, detail, request_id)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _is_json(content_type: bytes) -> bool:
+    return content_type == b"application/json" or (
+        content_type.startswith(b"application/") and content_type.endswith(b"+json")
+    )

@@ -1,0 +1,100 @@
+"""The OpenAPI document: one bearer scheme with per-operation scopes, problem+json errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.core.errors import PROBLEM_JSON
+from app.core.security import SCOPES
+
+DESCRIPTION = """
+The Privacy Rights API is the system of record for personal data about customers'
+contact persons in Cirrus, and keeps the GDPR rights of Care of's privacy policy in
+code: access (Art 15), portability (Art 20), rectification (Art 16), restriction
+(Art 18), objection to direct marketing (Art 21) and erasure checked against
+retention holds (Art 17).
+
+## Authentication
+Every `/v1` call needs `Authorization: Bearer <JWT>`. The token must carry `iss`,
+`aud`, `exp` and `sub` (the calling system or user), a `tenant` claim (the
+controller the call acts for) and `scope` (space-separated). Without a valid token
+the answer is `401` with `WWW-Authenticate: Bearer`; without the operation's scope,
+`403`. Scopes: {scopes}
+
+## Tenants
+Each tenant is one controller and is fully isolated: an id that belongs to another
+tenant answers `404`, exactly like an id that does not exist.
+
+## Errors
+Errors are RFC 9457 problem details (`application/problem+json`) with `type`,
+`title`, `status`, `detail`, `instance` (the request id) and, for validation errors,
+`errors: [{{loc, msg}}]`. Messages never repeat submitted values.
+
+## Lists, concurrency, requests
+Lists take `?limit=` (1-500, default 50) and `?cursor=` and answer
+`{{"items": [...], "next_cursor": ...}}`. Subjects and records carry an `ETag`
+(their version); a write with a stale `If-Match` answers `412` and changes nothing.
+Every response has an `X-Request-ID`; send your own (8-64 characters of
+`A-Za-z0-9._-`) to correlate. Personal data never goes in a URL: lookups by
+email or phone are POST bodies.
+"""
+
+
+def _scope_list() -> str:
+    return "".join(f"\n- `{name}`: {text}" for name, text in SCOPES.items())
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """The document the app serves at /openapi.json and `privacy-api openapi` writes."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=DESCRIPTION.format(scopes=_scope_list()),
+        routes=app.routes,
+        tags=[
+            {"name": "subjects", "description": "The system of record: subjects and records."},
+            {"name": "audit", "description": "The append-only audit trail."},
+            {"name": "operations", "description": "Health, readiness and metrics (no token)."},
+        ],
+    )
+    schema["info"]["license"] = {"name": "Proprietary"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict):
+                _merge_security(operation)
+                _problem_content(operation)
+    app.openapi_schema = schema
+    return schema
+
+
+def _merge_security(operation: dict[str, Any]) -> None:
+    """One requirement listing every scope the operation needs (FastAPI emits one per
+    dependency, which would read as alternatives)."""
+    requirements = operation.get("security")
+    if not requirements:
+        return
+    scopes: list[str] = []
+    for requirement in requirements:
+        for scope in requirement.get("bearer", []):
+            if scope not in scopes:
+                scopes.append(scope)
+    operation["security"] = [{"bearer": scopes}]
+    if scopes:
+        operation["x-required-scopes"] = scopes
+
+
+def _problem_content(operation: dict[str, Any]) -> None:
+    """Error responses are problem+json only."""
+    for status, response in operation.get("responses", {}).items():
+        content = response.get("content")
+        if not content or not status.isdigit() or int(status) < 400:
+            continue
+        plain = content.pop("application/json", None)
+        problem = content.setdefault(PROBLEM_JSON, {})
+        if plain and "schema" in plain:
+            problem["schema"] = plain["schema"]

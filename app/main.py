@@ -1,0 +1,79 @@
+"""The application: middleware, error handlers, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI
+
+import app.models  # noqa: F401  (every table mapped before the first query)
+from app.audit.router import router as audit_router
+from app.core.config import Settings, get_settings
+from app.core.db import create_db_engine
+from app.core.deps import authenticate
+from app.core.logging import configure_logging
+from app.core.errors import install_error_handlers, problem_responses
+from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.migrations import head_revisions
+from app.core.openapi import build_openapi
+from app.core.security import TokenVerifier
+from app.ops.router import router as ops_router
+from app.subjects.router import router as subjects_router
+
+VERSION = "0.1.0"
+
+# Every /v1 router is authenticated where it is included, not route by route.
+V1_ROUTERS = [subjects_router, audit_router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for `settings` (default: from the environment)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    engine = create_db_engine(settings.database_url, echo=settings.database_echo)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Privacy Rights API",
+        version=VERSION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.verifier = TokenVerifier(settings)
+    app.state.migration_heads = head_revisions()
+
+    install_error_handlers(app)
+    # Starlette runs the last added middleware first: the request context wraps all.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+
+    app.include_router(ops_router)
+    for router in V1_ROUTERS:
+        app.include_router(
+            router,
+            prefix="/v1",
+            dependencies=[Depends(authenticate)],
+            responses=problem_responses(401),
+        )
+
+    def openapi() -> dict[str, Any]:
+        return build_openapi(app)
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    # Included routes know only their own path; logs and metrics want the full template.
+    app.state.route_templates = {
+        operation["operationId"]: path
+        for path, item in app.openapi()["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    return app

@@ -1,0 +1,95 @@
+"""Tables of the system of record: subjects, their identifiers and their records.
+
+(No `from __future__ import annotations` here: SQLModel resolves relationships from
+real annotations.)
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship
+
+from app.core.db import JSONType, TenantScoped, UTCDateTime, id_field, timestamp_field
+
+
+class Subject(TenantScoped, table=True):
+    """A data subject: a customer's contact person."""
+
+    __tablename__ = "subject"
+
+    id: uuid.UUID = id_field()
+    status: str = Field(default="active", max_length=16)
+    restricted: bool = Field(default=False)
+    marketing_objection: bool = Field(default=False)
+    version: int = Field(default=1)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    identifiers: list["SubjectIdentifier"] = Relationship(
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "cascade": "all, delete-orphan",
+            "order_by": "SubjectIdentifier.id",
+        }
+    )
+    external_refs: list["ExternalRef"] = Relationship(
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "cascade": "all, delete-orphan",
+            "order_by": "ExternalRef.id",
+        }
+    )
+
+
+class SubjectIdentifier(TenantScoped, table=True):
+    """A normalised email (lower-cased) or phone (E.164) of a subject."""
+
+    __tablename__ = "subject_identifier"
+    __table_args__ = (
+        sa.UniqueConstraint("subject_id", "kind", "value"),
+        sa.Index("ix_subject_identifier_tenant_id_kind_value", "tenant_id", "kind", "value"),
+    )
+
+    id: uuid.UUID = id_field()
+    subject_id: uuid.UUID = Field(foreign_key="subject.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=16)
+    value: str = Field(max_length=320)
+    created_at: datetime = timestamp_field()
+
+
+class ExternalRef(TenantScoped, table=True):
+    """The subject's id in another system (e.g. the CRM); unique per tenant and system."""
+
+    __tablename__ = "external_ref"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "system", "ref"),)
+
+    id: uuid.UUID = id_field()
+    subject_id: uuid.UUID = Field(foreign_key="subject.id", ondelete="CASCADE", index=True)
+    system: str = Field(max_length=64)
+    ref: str = Field(max_length=128)
+    created_at: datetime = timestamp_field()
+
+
+class Record(TenantScoped, table=True):
+    """One piece of personal data about a subject, of one category."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        # Pages of a subject's records, whole or by category, are range scans on these.
+        sa.Index("ix_record_subject_id_id", "subject_id", "id"),
+        sa.Index("ix_record_subject_id_category_id", "subject_id", "category", "id"),
+    )
+
+    id: uuid.UUID = id_field()
+    subject_id: uuid.UUID = Field(foreign_key="subject.id", ondelete="CASCADE")
+    category: str = Field(max_length=32)
+    data: dict[str, Any] = Field(sa_type=JSONType)
+    source: str = Field(max_length=100)
+    origin: str = Field(max_length=16)
+    restricted: bool = Field(default=False)
+    version: int = Field(default=1)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()

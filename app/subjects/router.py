@@ -1,0 +1,190 @@
+"""Endpoints of the system of record: subjects and their records."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
+
+from app.core.deps import SessionDep, UnitOfWorkDep, audited, requires
+from app.core.errors import problem_responses
+from app.core.etag import check_if_match, etag_for
+from app.core.pagination import Page, PageParams, page_params
+from app.subjects import service
+from app.subjects.categories import Category
+from app.subjects.schemas import (
+    CONTACT_EXAMPLE,
+    INVOICE_EXAMPLE,
+    RecordCreate,
+    RecordPublic,
+    SubjectCreate,
+    SubjectList,
+    SubjectPublic,
+    SubjectSearch,
+)
+
+router = APIRouter(tags=["subjects"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you last read; a stale one answers 412 and changes nothing.",
+    ),
+]
+
+
+@router.post(
+    "/subjects",
+    status_code=201,
+    response_model=SubjectPublic,
+    summary="Create a subject",
+    operation_id="createSubject",
+    dependencies=[requires("subjects:write")],
+    responses=problem_responses(401, 403, 409, 413, 415, 422),
+    openapi_extra=audited("subject.create"),
+)
+def create_subject(body: SubjectCreate, uow: UnitOfWorkDep, response: Response) -> SubjectPublic:
+    """Create a data subject with its identifiers and, optionally, its first records.
+
+    Emails are validated and lower-cased; phones are validated and stored in E.164
+    (numbers without a country code are read as Swedish). The email and phone of a
+    `contact` record also become identifiers of the subject. An external reference
+    (`system` + `id`) belongs to one subject per tenant: reusing it answers 409.
+
+    Requires scope `subjects:write`.
+    """
+    subject = service.create_subject(uow.session, body)
+    uow.concerns(subject_id=subject.id)
+    response.headers["Location"] = f"/v1/subjects/{subject.id}"
+    response.headers["ETag"] = etag_for(subject.version)
+    return service.subject_public(subject)
+
+
+@router.post(
+    "/subjects/search",
+    response_model=SubjectList,
+    summary="Find subjects by email, phone or external reference",
+    operation_id="searchSubjects",
+    dependencies=[requires("subjects:read")],
+    responses=problem_responses(401, 403, 413, 415, 422),
+)
+def search_subjects(body: SubjectSearch, session: SessionDep) -> SubjectList:
+    """Find the subjects that have an email, a phone or an external reference.
+
+    The identifier goes in the body, never in the URL, so that it does not end up in
+    access logs. The email and phone are normalised as on create, so `070-123 45 67`
+    finds `+46701234567`. At most 100 subjects are returned.
+
+    Requires scope `subjects:read`.
+    """
+    subjects = service.search_subjects(session, body)
+    return SubjectList(items=[service.subject_public(s) for s in subjects])
+
+
+@router.get(
+    "/subjects/{subject_id}",
+    response_model=SubjectPublic,
+    summary="Get a subject",
+    operation_id="getSubject",
+    dependencies=[requires("subjects:read")],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_subject(subject_id: uuid.UUID, session: SessionDep, response: Response) -> SubjectPublic:
+    """A subject with its identifiers, status (`active`, `restricted`, `erased`) and flags.
+
+    The `ETag` header carries its version, for `If-Match` on later writes.
+
+    Requires scope `subjects:read`.
+    """
+    subject = service.get_subject(session, subject_id)
+    response.headers["ETag"] = etag_for(subject.version)
+    return service.subject_public(subject)
+
+
+@router.post(
+    "/subjects/{subject_id}/records",
+    status_code=201,
+    response_model=RecordPublic,
+    summary="Add a record to a subject",
+    operation_id="addRecord",
+    dependencies=[requires("subjects:write")],
+    responses=problem_responses(401, 403, 404, 410, 412, 413, 415, 422),
+    openapi_extra=audited("record.create"),
+)
+def add_record(
+    subject_id: uuid.UUID,
+    body: Annotated[
+        RecordCreate,
+        Body(
+            openapi_examples={
+                "contact": {"summary": "Contact details", "value": CONTACT_EXAMPLE},
+                "invoice": {"summary": "An invoice", "value": INVOICE_EXAMPLE},
+            }
+        ),
+    ],
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RecordPublic:
+    """Store a record of one category for the subject.
+
+    `data` is validated against the category's schema (see `ContactData`,
+    `SalesDocumentData`, ...). A record added while the subject is restricted is
+    stored restricted. An erased subject answers 410. `If-Match` is checked against
+    the subject's ETag when sent.
+
+    Requires scope `subjects:write`.
+    """
+    subject = service.get_writable_subject(uow.session, subject_id)
+    uow.concerns(subject_id=subject.id)
+    check_if_match(if_match, subject.version)
+    record = service.add_record(uow.session, subject, body)
+    uow.concerns(record_id=record.id)
+    response.headers["Location"] = f"/v1/records/{record.id}"
+    response.headers["ETag"] = etag_for(record.version)
+    return RecordPublic.model_validate(record)
+
+
+@router.get(
+    "/subjects/{subject_id}/records",
+    response_model=Page[RecordPublic],
+    summary="List a subject's records",
+    operation_id="listRecords",
+    dependencies=[requires("subjects:read")],
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+def list_records(
+    subject_id: uuid.UUID,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    category: Annotated[Category | None, Query(description="Only this category.")] = None,
+) -> Page[RecordPublic]:
+    """The subject's records, oldest first, a page at a time.
+
+    Requires scope `subjects:read`.
+    """
+    subject = service.get_subject(session, subject_id)
+    records, next_cursor = service.list_records(session, subject, page=page, category=category)
+    return Page[RecordPublic](
+        items=[RecordPublic.model_validate(r) for r in records], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/records/{record_id}",
+    response_model=RecordPublic,
+    summary="Get a record",
+    operation_id="getRecord",
+    dependencies=[requires("subjects:read")],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_record(record_id: uuid.UUID, session: SessionDep, response: Response) -> RecordPublic:
+    """One record. The `ETag` header carries its version.
+
+    Requires scope `subjects:read`.
+    """
+    record = service.get_record(session, record_id)
+    response.headers["ETag"] = etag_for(record.version)
+    return RecordPublic.model_validate(record)

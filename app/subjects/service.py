@@ -1,0 +1,186 @@
+"""The system of record: creating and finding subjects, adding and reading records.
+
+Functions take the request's session (already scoped to the caller's tenant), never
+commit, and raise domain errors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Gone, NotFound
+from app.core.pagination import PageParams, paginate
+from app.subjects.categories import Category, ContactData, dump_data
+from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
+from app.subjects.schemas import (
+    ExternalRefIn,
+    ExternalRefPublic,
+    RecordCreate,
+    SubjectCreate,
+    SubjectPublic,
+    SubjectSearch,
+    SubjectStatus,
+)
+
+EMAIL = "email"
+PHONE = "phone"
+MAX_SEARCH_RESULTS = 100
+
+
+def get_subject(session: Session, subject_id: uuid.UUID) -> Subject:
+    """The subject, or 404 (also for another tenant's id)."""
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound("No subject with this id.")
+    return subject
+
+
+def get_writable_subject(session: Session, subject_id: uuid.UUID) -> Subject:
+    """The subject for a write, locked for this transaction: 404 if unknown, 410 if erased.
+
+    The row lock (PostgreSQL; SQLite writers are serialised anyway) orders this write
+    against any other write to the same subject, such as an erasure.
+    """
+    subject = session.get(Subject, subject_id, with_for_update=True, populate_existing=True)
+    if subject is None:
+        raise NotFound("No subject with this id.")
+    if subject.status == SubjectStatus.erased:
+        raise Gone("The subject has been erased and accepts no more writes.")
+    return subject
+
+
+def get_record(session: Session, record_id: uuid.UUID) -> Record:
+    """The record, or 404 (also for another tenant's id)."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound("No record with this id.")
+    return record
+
+
+def create_subject(session: Session, body: SubjectCreate) -> Subject:
+    """A new subject with its identifiers and initial records."""
+    subject = Subject()
+    session.add(subject)
+    _add_identifiers(session, subject, EMAIL, body.emails)
+    _add_identifiers(session, subject, PHONE, body.phones)
+    _add_external_refs(session, subject, body.external_refs)
+    for record_in in body.records:
+        _new_record(session, subject, record_in)
+    _flush(session)
+    return subject
+
+
+def add_record(session: Session, subject: Subject, record_in: RecordCreate) -> Record:
+    """Store a record for the subject; a contact's email and phone become identifiers."""
+    record = _new_record(session, subject, record_in)
+    _flush(session)
+    return record
+
+
+def _new_record(session: Session, subject: Subject, record_in: RecordCreate) -> Record:
+    now = utcnow()
+    record = Record(
+        subject_id=subject.id,
+        category=record_in.category.value,
+        data=dump_data(record_in.data),
+        source=record_in.source,
+        origin=record_in.origin.value,
+        # Storage is allowed while a subject is restricted; use is not (Art 18).
+        restricted=subject.restricted,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(record)
+    if isinstance(record_in.data, ContactData):
+        if record_in.data.email:
+            _add_identifiers(session, subject, EMAIL, [record_in.data.email])
+        if record_in.data.phone:
+            _add_identifiers(session, subject, PHONE, [record_in.data.phone])
+    return record
+
+
+def _add_identifiers(session: Session, subject: Subject, kind: str, values: Iterable[str]) -> None:
+    known = {(i.kind, i.value) for i in subject.identifiers}
+    for value in values:
+        if (kind, value) in known:
+            continue
+        known.add((kind, value))
+        subject.identifiers.append(SubjectIdentifier(subject_id=subject.id, kind=kind, value=value))
+
+
+def _add_external_refs(session: Session, subject: Subject, refs: Iterable[ExternalRefIn]) -> None:
+    wanted = {(ref.system, ref.id) for ref in refs}
+    for system, ref in sorted(wanted):
+        existing = session.exec(
+            select(ExternalRef).where(ExternalRef.system == system, ExternalRef.ref == ref)
+        ).first()
+        if existing is not None:
+            raise Conflict(
+                f"The external reference of system `{system}` already belongs to subject "
+                f"{existing.subject_id}."
+            )
+        subject.external_refs.append(ExternalRef(subject_id=subject.id, system=system, ref=ref))
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # A concurrent write took the same external reference.
+        raise Conflict("The request conflicts with data written at the same time.") from exc
+
+
+def search_subjects(session: Session, query: SubjectSearch) -> Sequence[Subject]:
+    """Subjects having the email, phone or external reference (at most 100)."""
+    if query.external_ref is not None:
+        statement = (
+            select(Subject)
+            .join(ExternalRef, col(ExternalRef.subject_id) == col(Subject.id))
+            .where(
+                ExternalRef.system == query.external_ref.system,
+                ExternalRef.ref == query.external_ref.id,
+            )
+        )
+    else:
+        kind, value = (EMAIL, query.email) if query.email is not None else (PHONE, query.phone)
+        statement = (
+            select(Subject)
+            .where(
+                col(Subject.id).in_(
+                    select(SubjectIdentifier.subject_id).where(
+                        SubjectIdentifier.kind == kind, SubjectIdentifier.value == value
+                    )
+                )
+            )
+        )
+    return session.exec(statement.order_by(col(Subject.id)).limit(MAX_SEARCH_RESULTS)).all()
+
+
+def list_records(
+    session: Session, subject: Subject, *, page: PageParams, category: Category | None = None
+) -> tuple[Sequence[Record], str | None]:
+    statement = select(Record).where(Record.subject_id == subject.id)
+    if category is not None:
+        statement = statement.where(Record.category == category.value)
+    return paginate(session, statement, Record.id, page)
+
+
+def subject_public(subject: Subject) -> SubjectPublic:
+    """The API view of a subject."""
+    return SubjectPublic(
+        id=subject.id,
+        status=SubjectStatus(subject.status),
+        emails=[i.value for i in subject.identifiers if i.kind == EMAIL],
+        phones=[i.value for i in subject.identifiers if i.kind == PHONE],
+        external_refs=[ExternalRefPublic(system=r.system, id=r.ref) for r in subject.external_refs],
+        restricted=subject.restricted,
+        marketing_objection=subject.marketing_objection,
+        version=subject.version,
+        created_at=subject.created_at,
+        updated_at=subject.updated_at,
+    )

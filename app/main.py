@@ -13,8 +13,8 @@ from app.audit.router import router as audit_router
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
 from app.core.deps import authenticate
-from app.core.logging import configure_logging
 from app.core.errors import install_error_handlers, problem_responses
+from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi

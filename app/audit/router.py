@@ -32,7 +32,9 @@ def list_audit_events(
     subject_id: Annotated[uuid.UUID | None, Query()] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     outcome: Annotated[AuditOutcome | None, Query()] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Events at or after (RFC 3339).")] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Events at or after (RFC 3339).")
+    ] = None,
     until: Annotated[AwareDatetime | None, Query(description="Events before (RFC 3339).")] = None,
 ) -> Page[AuditEventPublic]:
     """The tenant's audit events, oldest first.

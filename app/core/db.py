@@ -73,9 +73,12 @@ def timestamp_field(*, index: bool = False) -> Any:
 
 
 class TenantScoped(SQLModel):
-    """Mixin for every table that holds a tenant's data."""
+    """Mixin for every table that holds a tenant's data.
 
-    tenant_id: str = Field(max_length=64, nullable=False, index=True)
+    `tenant_id` is stamped from the session when a row is flushed; code never sets it.
+    """
+
+    tenant_id: str = Field(default="", max_length=64, nullable=False, index=True)
 
 
 class TenantScopeError(RuntimeError):
@@ -194,3 +197,11 @@ def _stamp_tenant(session: Session, _context: Any, _instances: Any) -> None:
             obj.tenant_id = tenant_id
         elif obj.tenant_id != tenant_id:
             raise TenantScopeError("row of another tenant in this session")
+
+
+def is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
+    """Whether the error is a unique-constraint violation (not e.g. a foreign key)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(orig)

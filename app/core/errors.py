@@ -23,7 +23,7 @@ PROBLEM_BASE = "urn:privacy-api:problem:"
 
 
 class ValidationIssue(BaseModel):
-    loc: list[str | int] = Field(description="Where the problem is, e.g. `[\"body\", \"emails\", 0]`.")
+    loc: list[str | int] = Field(description='Where the problem is, e.g. `["body", "emails", 0]`.')
     msg: str = Field(description="What is wrong (never echoes the submitted value).")
 
 

@@ -65,8 +65,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode(
-            "latin-1"
+        incoming = (
+            dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         )
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else str(uuid.uuid4())
         state = scope.setdefault("state", {})
@@ -87,14 +87,15 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
             # An unexpected error: log its type only (messages may quote data).
-            error_logger.error(
-                "unhandled error", exc_info=exc, extra={"request_id": request_id}
-            )
+            error_logger.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
             status_holder["status"] = 500
             if not status_holder["started"]:
                 body = _problem_bytes(
-                    500, "internal-error", "Internal error",
-                    "The request failed; it can be retried. Quote the request id.", request_id,
+                    500,
+                    "internal-error",
+                    "Internal error",
+                    "The request failed; it can be retried. Quote the request id.",
+                    request_id,
                 )
                 await send_wrapper(
                     {
@@ -204,27 +205,64 @@ class BodyLimitMiddleware:
         request_id = scope.get("state", {}).get("request_id", "")
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._reject(send, 413, "payload-too-large", "Payload too large",
-                               f"The request body exceeds {self.max_bytes} bytes.", request_id)
+            await self._reject(
+                send,
+                413,
+                "payload-too-large",
+                "Payload too large",
+                f"The request body exceeds {self.max_bytes} bytes.",
+                request_id,
+            )
             return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         has_body = (length not in (None, b"0")) or headers.get(b"transfer-encoding")
         if has_body and not _is_json(content_type) and scope["path"].startswith("/v1/"):
-            await self._reject(send, 415, "unsupported-media-type", "Unsupported media type",
-                               "Send the body as application/json.", request_id)
+            await self._reject(
+                send,
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "Send the body as application/json.",
+                request_id,
+            )
             return
         received = 0
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes.")
             return message
 
-        await self.app(scope, limited_receive, send)
+        replaced = False
+
+        async def guarded_send(message: Message) -> None:
+            # Whatever the app answers to a body it could not finish reading (FastAPI
+            # turns the error into a 400), the truthful answer is 413.
+            nonlocal replaced
+            if not too_large:
+                await send(message)
+            elif not replaced:
+                replaced = True
+                await self._reject(
+                    send,
+                    413,
+                    "payload-too-large",
+                    "Payload too large",
+                    f"The request body exceeds {self.max_bytes} bytes.",
+                    request_id,
+                )
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except PayloadTooLarge:
+            if not replaced:
+                await guarded_send({"type": "http.response.start", "status": 413})
 
     @staticmethod
     async def _reject(

@@ -49,7 +49,9 @@ def decode_cursor(cursor: str) -> uuid.UUID:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return uuid.UUID(bytes=raw)
     except (binascii.Error, ValueError) as exc:
-        raise BadRequest("The cursor is not valid; use a `next_cursor` from a previous page.") from exc
+        raise BadRequest(
+            "The cursor is not valid; use a `next_cursor` from a previous page."
+        ) from exc
 
 
 def page_params(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -182,4 +182,3 @@ def validate_data(category: Category, data: dict[str, Any]) -> dict[str, Any]:
 def dump_data(model: CategoryData) -> dict[str, Any]:
     """The stored form: JSON types, absent optional fields left out."""
     return model.model_dump(mode="json", exclude_none=True)
-

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.clock import utcnow
+from app.core.db import is_unique_violation
 from app.core.errors import Conflict, Gone, NotFound
 from app.core.pagination import PageParams, paginate
 from app.subjects.categories import Category, ContactData, dump_data
@@ -69,6 +70,7 @@ def create_subject(session: Session, body: SubjectCreate) -> Subject:
     _add_identifiers(session, subject, EMAIL, body.emails)
     _add_identifiers(session, subject, PHONE, body.phones)
     _add_external_refs(session, subject, body.external_refs)
+    _flush(session)  # the subject row exists before rows that refer to it
     for record_in in body.records:
         _new_record(session, subject, record_in)
     _flush(session)
@@ -131,6 +133,8 @@ def _flush(session: Session) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
         # A concurrent write took the same external reference.
         raise Conflict("The request conflicts with data written at the same time.") from exc
 
@@ -148,13 +152,10 @@ def search_subjects(session: Session, query: SubjectSearch) -> Sequence[Subject]
         )
     else:
         kind, value = (EMAIL, query.email) if query.email is not None else (PHONE, query.phone)
-        statement = (
-            select(Subject)
-            .where(
-                col(Subject.id).in_(
-                    select(SubjectIdentifier.subject_id).where(
-                        SubjectIdentifier.kind == kind, SubjectIdentifier.value == value
-                    )
+        statement = select(Subject).where(
+            col(Subject.id).in_(
+                select(SubjectIdentifier.subject_id).where(
+                    SubjectIdentifier.kind == kind, SubjectIdentifier.value == value
                 )
             )
         )

@@ -1,0 +1,54 @@
+"""Alembic owns the schema: up, down and up again on both databases, and no drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401
+from app.core.db import create_db_engine
+from app.core.migrations import MIGRATIONS_DIR, downgrade, head_revisions, upgrade
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_db_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(
+    backend: str, blank_database: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = blank_database(backend, tmp_path_factory.mktemp("migrations"))
+    upgrade(url)
+    expected = set(SQLModel.metadata.tables)
+    assert _tables(url) == expected
+    downgrade(url, "base")
+    assert _tables(url) == set()
+    upgrade(url)
+    assert _tables(url) == expected
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, SQLModel.metadata)
+    finally:
+        engine.dispose()
+    assert diff == [], f"models and migrations differ; add a migration: {diff}"
+
+
+def test_one_head_and_date_prefixed_files() -> None:
+    assert len(head_revisions()) == 1
+    for path in Path(MIGRATIONS_DIR / "versions").glob("*.py"):
+        assert path.name[:11].replace("_", "").isdigit(), path.name

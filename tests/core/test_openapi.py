@@ -1,0 +1,79 @@
+"""The OpenAPI document is a product: complete, valid, and checked in up to date."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from openapi_spec_validator import validate
+
+CHECKED_IN = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
+OPEN_PATHS = {"/healthz", "/readyz", "/metrics"}
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def test_checked_in_document_is_current(app: FastAPI) -> None:
+    served = app.openapi()
+    assert CHECKED_IN.exists(), "run `privacy-api openapi` and commit openapi/openapi.json"
+    assert json.loads(CHECKED_IN.read_text()) == served, (
+        "openapi/openapi.json is stale: run `privacy-api openapi` and commit it"
+    )
+
+
+def test_document_is_valid_openapi(app: FastAPI) -> None:
+    validate(app.openapi())
+
+
+def test_every_operation_is_documented(app: FastAPI) -> None:
+    document = app.openapi()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["bearer"]["description"],
+    }
+    for path, method, op in operations(document):
+        where = f"{method.upper()} {path}"
+        assert op.get("summary"), where
+        assert op.get("description"), where
+        assert op.get("operationId"), where
+        if path in OPEN_PATHS:
+            assert "security" not in op, where
+            continue
+        assert path.startswith("/v1/"), where
+        (requirement,) = op["security"]
+        assert requirement["bearer"], f"{where} names no scope"
+        assert f"`{requirement['bearer'][0]}`" in op["description"], where
+        responses = op["responses"]
+        for status in ("401", "403", "422"):
+            assert status in responses, f"{where} lacks {status}"
+        for status, response in responses.items():
+            if int(status) >= 400:
+                assert list(response["content"]) == ["application/problem+json"], (where, status)
+                assert response["content"]["application/problem+json"].get("example"), where
+
+
+def test_request_bodies_have_examples(app: FastAPI) -> None:
+    document = app.openapi()
+    schemas = document["components"]["schemas"]
+    for path, method, op in operations(document):
+        body = op.get("requestBody")
+        if not body:
+            continue
+        content = body["content"]["application/json"]
+        ref = content["schema"].get("$ref", "")
+        named = schemas.get(ref.rsplit("/", 1)[-1], {})
+        assert content.get("examples") or named.get("examples") or named.get("example"), (
+            f"{method.upper()} {path} has no request example"
+        )

@@ -1,0 +1,70 @@
+"""Tenant isolation: tenant B cannot read, list, search, change or count tenant A's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.db import TenantScopeError, tenant_models
+from app.subjects.models import Record
+from tests.conftest import CONTACT, NOTE, Api
+
+
+@pytest.fixture
+def a_data(api: Api) -> dict[str, str]:
+    subject = api.create_subject(
+        emails=["asa.oberg@example.se"],
+        phones=["+46701234567"],
+        external_refs=[{"system": "crm", "id": "C-1001"}],
+        records=[CONTACT],
+    )
+    record = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]
+    return {"subject": subject["id"], "record": record["id"]}
+
+
+def test_foreign_ids_are_404_like_missing_ones(
+    api: Api, other_api: Api, a_data: dict[str, str]
+) -> None:
+    s, r = a_data["subject"], a_data["record"]
+    for url in (f"/v1/subjects/{s}", f"/v1/subjects/{s}/records", f"/v1/records/{r}"):
+        response = other_api.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["detail"] in ("No subject with this id.", "No record with this id.")
+    assert other_api.post(f"/v1/subjects/{s}/records", json=NOTE).status_code == 404
+    # Tenant A's data is untouched by B's attempts.
+    assert len(api.get(f"/v1/subjects/{s}/records").json()["items"]) == 1
+
+
+def test_search_never_finds_another_tenants_subjects(
+    api: Api, other_api: Api, a_data: dict[str, str]
+) -> None:
+    for query in (
+        {"email": "asa.oberg@example.se"},
+        {"phone": "+46701234567"},
+        {"external_ref": {"system": "crm", "id": "C-1001"}},
+    ):
+        assert other_api.post("/v1/subjects/search", json=query).json() == {"items": []}
+        assert len(api.post("/v1/subjects/search", json=query).json()["items"]) == 1
+
+
+def test_same_identifiers_in_two_tenants_are_two_subjects(api: Api, other_api: Api) -> None:
+    body = {"emails": ["shared@example.se"], "external_refs": [{"system": "crm", "id": "C-9"}]}
+    a = api.post("/v1/subjects", json=body)
+    b = other_api.post("/v1/subjects", json=body)
+    assert a.status_code == b.status_code == 201
+    assert a.json()["id"] != b.json()["id"]
+
+
+def test_audit_events_are_per_tenant(api: Api, other_api: Api, a_data: dict[str, str]) -> None:
+    mine = api.get("/v1/audit-events").json()["items"]
+    assert mine and all(e["tenant"] == api.tenant for e in mine)
+    theirs = other_api.get(f"/v1/audit-events?subject_id={a_data['subject']}").json()
+    assert theirs["items"] == []
+
+
+def test_tenant_scoping_refuses_unscoped_sessions(engine: object) -> None:
+    """A query on tenant data outside a tenant (or system) session is a bug, not a leak."""
+    from sqlmodel import Session, select
+
+    assert Record in tenant_models()
+    with Session(engine) as session, pytest.raises(TenantScopeError):  # type: ignore[arg-type]
+        session.exec(select(Record)).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,7 +13,7 @@ import app.models  # noqa: F401  (every table mapped before the first query)
 from app.audit.router import router as audit_router
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
-from app.core.deps import authenticate
+from app.core.deps import authenticate, reject_unknown_query
 from app.core.errors import install_error_handlers, problem_responses
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             router,
             prefix="/v1",
-            dependencies=[Depends(authenticate)],
+            dependencies=[Depends(authenticate), Depends(reject_unknown_query)],
             responses=problem_responses(401),
         )
 
@@ -70,10 +71,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     # Included routes know only their own path; logs and metrics want the full template.
+    paths = app.openapi()["paths"]
     app.state.route_templates = {
         operation["operationId"]: path
-        for path, item in app.openapi()["paths"].items()
+        for path, item in paths.items()
         for operation in item.values()
         if isinstance(operation, dict) and "operationId" in operation
     }
+    app.state.path_methods = [
+        (
+            "{" not in path,
+            re.compile(re.sub(r"\{[^/]+\}", "[^/]+", path)),
+            {m.upper() for m in item},
+        )
+        for path, item in paths.items()
+    ]
     return app

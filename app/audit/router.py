@@ -6,10 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from app.audit import service
 from app.audit.schemas import AuditEventPublic, AuditOutcome
+from app.core.clock import Rfc3339
 from app.core.deps import SessionDep, requires
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageParams, page_params
@@ -32,10 +32,8 @@ def list_audit_events(
     subject_id: Annotated[uuid.UUID | None, Query()] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     outcome: Annotated[AuditOutcome | None, Query()] = None,
-    since: Annotated[
-        AwareDatetime | None, Query(description="Events at or after (RFC 3339).")
-    ] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Events before (RFC 3339).")] = None,
+    since: Annotated[Rfc3339 | None, Query(description="Events at or after (RFC 3339).")] = None,
+    until: Annotated[Rfc3339 | None, Query(description="Events before (RFC 3339).")] = None,
 ) -> Page[AuditEventPublic]:
     """The tenant's audit events, oldest first.
 

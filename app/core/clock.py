@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BeforeValidator
 
 Clock = Callable[[], datetime]
 
@@ -11,3 +14,16 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def _rfc3339_only(value: object) -> object:
+    # pydantic also reads numbers as Unix timestamps; the API promises RFC 3339 only.
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit()
+    ):
+        raise ValueError("expected an RFC 3339 date-time with offset")
+    return value
+
+
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
+"""A timezone-aware timestamp written as RFC 3339 text."""

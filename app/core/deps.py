@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from app.audit.service import record_event
 from app.core.db import begin_write, tenant_session
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, Unauthorized, UnprocessableContent
 from app.core.security import Principal, TokenVerifier
 
 AUDIT_ACTION_KEY = "x-audit-action"
@@ -58,6 +58,40 @@ def authenticate(
     if missing:
         raise Forbidden(f"This operation needs the scope `{' '.join(missing)}`.")
     return principal
+
+
+_declared_query: dict[int, frozenset[str]] = {}
+
+
+def reject_unknown_query(request: Request) -> None:
+    """422 for query parameters the operation does not declare.
+
+    A mistyped filter (`?subjectid=`) would otherwise be ignored silently and answer
+    with everything; an identifier put in a query string is refused as well.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    declared = _declared_query.get(id(route))
+    if declared is None:
+        declared = frozenset(_query_aliases(dependant))
+        _declared_query[id(route)] = declared
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        raise UnprocessableContent(
+            "Unknown query parameters.",
+            errors=[
+                {"loc": ["query", name[:64]], "msg": "unknown query parameter"} for name in unknown
+            ],
+        )
+
+
+def _query_aliases(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_aliases(sub)
+    return names
 
 
 def requires(scope: str) -> Any:

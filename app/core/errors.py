@@ -215,6 +215,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
     if exc.status_code == 404:
         detail = "No such resource."
+    elif exc.status_code == 400:
+        # FastAPI's answer to a body it could not decode at all.
+        slug, title, detail = (
+            "malformed-json",
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+        )
     return problem_response(
         request,
         status=exc.status_code,
@@ -235,7 +242,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the given error statuses."""
     descriptions = {
-        400: "Malformed request (bad JSON, bad cursor).",
+        400: "Malformed request: a body that is not JSON, or a bad cursor.",
         401: "Missing, invalid or expired bearer token.",
         403: "The token lacks the scope this operation needs.",
         404: "No such resource in the caller's tenant.",

@@ -43,6 +43,21 @@ def _route_template(scope: Scope) -> str:
     return str(getattr(route, "path_format", None) or "<unmatched>")
 
 
+def _with_full_allow(scope: Scope, headers: list[Any]) -> list[Any]:
+    """`Allow` listing every method of the path (the router names only the first match)."""
+    allowed: set[str] = set()
+    for literal, pattern, methods in scope["app"].state.path_methods:
+        if pattern.fullmatch(scope["path"]):
+            if literal:  # `/v1/subjects/search` wins over `/v1/subjects/{subject_id}`
+                allowed = set(methods)
+                break
+            allowed |= methods
+    if not allowed:
+        return headers
+    kept = [(k, v) for k, v in headers if k.lower() != b"allow"]
+    return [*kept, (b"allow", ", ".join(sorted(allowed)).encode())]
+
+
 def _problem_bytes(status: int, slug: str, title: str, detail: str, request_id: str) -> bytes:
     return json.dumps(
         {
@@ -78,6 +93,8 @@ class RequestContextMiddleware:
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
                 headers = list(message.get("headers", []))
+                if message["status"] == 405:
+                    headers = _with_full_allow(scope, headers)
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,6 +27,7 @@ from pydantic import (
 )
 from pydantic_extra_types.currency_code import ISO4217
 
+from app.core.clock import Rfc3339
 from app.subjects.identifiers import normalise_email, normalise_phone
 
 
@@ -99,8 +99,8 @@ class NoteData(CategoryData):
 class MeetingData(CategoryData):
     """A meeting booking."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Rfc3339
+    end: Rfc3339
     subject: Annotated[str, Field(max_length=500)] | None = None
     participants: Annotated[list[ShortText], Field(max_length=100)] = []
 
@@ -152,8 +152,8 @@ class NetworkData(CategoryData):
     """An IP address seen in web or API logs."""
 
     ip: IPvAnyAddress
-    first_seen: AwareDatetime
-    last_seen: AwareDatetime
+    first_seen: Rfc3339
+    last_seen: Rfc3339
     context: Annotated[str, Field(max_length=200)] | None = None
 
     @model_validator(mode="after")

@@ -42,7 +42,7 @@ IfMatch = Annotated[
     summary="Create a subject",
     operation_id="createSubject",
     dependencies=[requires("subjects:write")],
-    responses=problem_responses(401, 403, 409, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422),
     openapi_extra=audited("subject.create"),
 )
 def create_subject(body: SubjectCreate, uow: UnitOfWorkDep, response: Response) -> SubjectPublic:
@@ -68,7 +68,7 @@ def create_subject(body: SubjectCreate, uow: UnitOfWorkDep, response: Response) 
     summary="Find subjects by email, phone or external reference",
     operation_id="searchSubjects",
     dependencies=[requires("subjects:read")],
-    responses=problem_responses(401, 403, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 413, 415, 422),
 )
 def search_subjects(body: SubjectSearch, session: SessionDep) -> SubjectList:
     """Find the subjects that have an email, a phone or an external reference.
@@ -110,7 +110,7 @@ def get_subject(subject_id: uuid.UUID, session: SessionDep, response: Response) 
     summary="Add a record to a subject",
     operation_id="addRecord",
     dependencies=[requires("subjects:write")],
-    responses=problem_responses(401, 403, 404, 410, 412, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 410, 412, 413, 415, 422),
     openapi_extra=audited("record.create"),
 )
 def add_record(

@@ -164,3 +164,16 @@ def test_bad_path_id_is_422(api: Api) -> None:
     response = api.get("/v1/subjects/not-a-uuid")
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["path", "subject_id"]
+
+
+def test_unknown_query_parameter_is_422_not_ignored(api: Api) -> None:
+    """A mistyped filter would otherwise silently answer with everything."""
+    subject = api.create_subject()
+    response = api.get(f"/v1/audit-events?subjectid={subject['id']}")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"loc": ["query", "subjectid"], "msg": "unknown query parameter"}
+    ]
+    personal = api.get(f"/v1/subjects/{subject['id']}/records?email=asa.oberg@example.se")
+    assert personal.status_code == 422
+    assert "asa.oberg" not in personal.text

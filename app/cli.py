@@ -1,4 +1,4 @@
-"""The `privacy-api` command: serve, migrate, token, openapi."""
+"""The `privacy-api` command: serve, migrate, token, dispatch, openapi."""
 
 from __future__ import annotations
 
@@ -62,6 +62,23 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dispatch(args: argparse.Namespace) -> int:
+    from app.core.db import create_db_engine
+    from app.notifications.dispatcher import dispatch_once
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        report = dispatch_once(engine, settings, batch=args.batch)
+    finally:
+        engine.dispose()
+    print(
+        f"webhooks: {report.delivered} delivered, {report.retrying} to retry, "
+        f"{report.failed} failed"
+    )
+    return 0
+
+
 def _openapi(args: argparse.Namespace) -> int:
     from app.main import create_app
 
@@ -95,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--scope", nargs="+", default=[], help=f"any of: {' '.join(SCOPES)}")
     token.add_argument("--ttl-minutes", type=int, default=60)
     token.set_defaults(func=_token)
+
+    dispatch = commands.add_parser("dispatch", help="send due webhook deliveries once")
+    dispatch.add_argument("--batch", type=int, default=100)
+    dispatch.set_defaults(func=_dispatch)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default="openapi/openapi.json", help="a path, or - for stdout")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 import app.models  # noqa: F401  (every table mapped before the first query)
 from app.audit.router import router as audit_router
+from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
 from app.core.deps import authenticate, reject_unknown_query
@@ -20,13 +25,39 @@ from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi
 from app.core.security import TokenVerifier
+from app.notifications.dispatcher import dispatch_once
+from app.notifications.router import router as notifications_router
 from app.ops.router import router as ops_router
+from app.requests.router import router as requests_router
+from app.retention.router import router as retention_router
+from app.rights.router import router as rights_router
 from app.subjects.router import router as subjects_router
 
 VERSION = "0.1.0"
+logger = logging.getLogger("app")
 
 # Every /v1 router is authenticated where it is included, not route by route.
-V1_ROUTERS = [subjects_router, audit_router]
+V1_ROUTERS = [
+    subjects_router,
+    rights_router,
+    requests_router,
+    retention_router,
+    notifications_router,
+    audit_router,
+]
+
+
+async def dispatch_forever(app: FastAPI) -> None:
+    """Send due webhook deliveries every `dispatch_interval_seconds`, until cancelled."""
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            await run_in_threadpool(
+                dispatch_once, app.state.engine, settings, clock=app.state.clock
+            )
+        except Exception as exc:  # noqa: BLE001 - keep the loop alive; the next pass retries
+            logger.error("webhook dispatch pass failed", extra={"error_type": type(exc).__name__})
+        await asyncio.sleep(settings.dispatch_interval_seconds)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,8 +67,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_db_engine(settings.database_url, echo=settings.database_echo)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.dispatch_interval_seconds > 0:
+            worker = asyncio.create_task(dispatch_forever(app))
         yield
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
         engine.dispose()
 
     app = FastAPI(
@@ -50,11 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.verifier = TokenVerifier(settings)
+    app.state.clock = utcnow
     app.state.migration_heads = head_revisions()
 
     install_error_handlers(app)
     # Starlette runs the last added middleware first: the request context wraps all.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        bulk_paths={"/v1/marketing/check": settings.max_bulk_body_bytes},
+    )
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(ops_router)

@@ -1,6 +1,26 @@
 """Every table, imported in one place so that SQLModel.metadata is complete (Alembic)."""
 
 from app.audit.models import AuditEvent
+from app.notifications.models import Delivery, DeliveryAttempt, Recipient
+from app.requests.models import RightsRequest
+from app.retention.models import RetentionRule
+from app.rights.models import PrivacyNotice, RecordHistory, Restriction
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
+from app.subjects.suppression import MarketingSuppression
 
-__all__ = ["AuditEvent", "ExternalRef", "Record", "Subject", "SubjectIdentifier"]
+__all__ = [
+    "AuditEvent",
+    "Delivery",
+    "DeliveryAttempt",
+    "ExternalRef",
+    "MarketingSuppression",
+    "PrivacyNotice",
+    "Recipient",
+    "Record",
+    "RecordHistory",
+    "Restriction",
+    "RetentionRule",
+    "RightsRequest",
+    "Subject",
+    "SubjectIdentifier",
+]

@@ -143,6 +143,9 @@ def settings(database_url: str, keys: Keys) -> Settings:
         jwt_public_keys=[keys.rsa_public_pem.decode(), keys.ec_public_pem.decode()],
         hash_secret=TEST_HASH_SECRET,
         max_body_bytes=64 * 1024,
+        webhook_allow_private=True,
+        webhook_backoff_seconds=0,
+        dispatch_interval_seconds=0,
     )
 
 
@@ -242,7 +245,18 @@ class Api:
 
     def row_counts(self) -> dict[str, int]:
         """Rows of this tenant in every table, read with plain SQL."""
-        tables = ["subject", "subject_identifier", "external_ref", "record", "audit_event"]
+        tables = [
+            "subject",
+            "subject_identifier",
+            "external_ref",
+            "record",
+            "audit_event",
+            "record_history",
+            "restriction",
+            "marketing_suppression",
+            "rights_request",
+            "delivery",
+        ]
         with self.engine.connect() as conn:
             return {
                 table: conn.execute(

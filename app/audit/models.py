@@ -22,6 +22,7 @@ class AuditEvent(TenantScoped, table=True):
     action: str = Field(max_length=64, index=True)
     subject_id: uuid.UUID | None = Field(default=None)
     record_id: uuid.UUID | None = Field(default=None)
+    rights_request_id: uuid.UUID | None = Field(default=None, index=True)
     request_id: str = Field(max_length=64)
     outcome: str = Field(max_length=16)
     status_code: int

@@ -27,6 +27,7 @@ class AuditEventPublic(BaseModel):
                 "action": "subject.create",
                 "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
                 "record_id": None,
+                "rights_request_id": None,
                 "request_id": "5f0c6c2e-1f7b-4d8e-9a51-0c7b3b1f9e2d",
                 "outcome": "success",
                 "status_code": 201,
@@ -41,6 +42,9 @@ class AuditEventPublic(BaseModel):
     action: str = Field(description="What was attempted, e.g. `subject.create`.")
     subject_id: uuid.UUID | None
     record_id: uuid.UUID | None
+    rights_request_id: uuid.UUID | None = Field(
+        description="The rights request this call served, when the caller named one."
+    )
     request_id: str = Field(description="The HTTP request's id (`X-Request-ID`).")
     outcome: AuditOutcome
     status_code: int = Field(description="The HTTP status the call answered.")

@@ -32,6 +32,7 @@ def record_event(
     status_code: int,
     subject_id: uuid.UUID | None = None,
     record_id: uuid.UUID | None = None,
+    rights_request_id: uuid.UUID | None = None,
 ) -> AuditEvent:
     """Add an event to the session's transaction (the caller commits)."""
     event = AuditEvent(
@@ -39,6 +40,7 @@ def record_event(
         action=action,
         subject_id=subject_id,
         record_id=record_id,
+        rights_request_id=rights_request_id,
         request_id=request_id,
         outcome=outcome_for(status_code).value,
         status_code=status_code,
@@ -53,6 +55,7 @@ def list_events(
     page: PageParams,
     action: str | None = None,
     subject_id: uuid.UUID | None = None,
+    rights_request_id: uuid.UUID | None = None,
     actor: str | None = None,
     outcome: AuditOutcome | None = None,
     since: datetime | None = None,
@@ -63,6 +66,8 @@ def list_events(
         statement = statement.where(AuditEvent.action == action)
     if subject_id is not None:
         statement = statement.where(AuditEvent.subject_id == subject_id)
+    if rights_request_id is not None:
+        statement = statement.where(AuditEvent.rights_request_id == rights_request_id)
     if actor is not None:
         statement = statement.where(AuditEvent.actor == actor)
     if outcome is not None:

@@ -74,6 +74,23 @@ class Settings(BaseSettings):
     hash_secret: str | None = None
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_bulk_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Body limit of bulk operations (marketing check of 10,000 items)",
+    )
+
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback/private addresses and plain http "
+        "(development and tests only)",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    webhook_backoff_seconds: float = Field(default=30.0, ge=0)
+    dispatch_interval_seconds: float = Field(
+        default=5.0, ge=0, description="How often the service sends webhooks; 0 turns it off"
+    )
     log_level: str = "INFO"
 
     @field_validator("jwt_algorithms", mode="before")

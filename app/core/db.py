@@ -111,6 +111,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def current_tenant(session: Session) -> str:
+    """The tenant a tenant session is bound to."""
+    tenant_id = session.info.get(TENANT_KEY)
+    if not tenant_id:
+        raise TenantScopeError("not a tenant session")
+    return str(tenant_id)
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
     # Writers take the write lock up front (BEGIN IMMEDIATE) so that two writers wait
     # for each other instead of failing when one upgrades a read lock; readers stay

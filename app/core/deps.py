@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.audit.service import record_event
+from app.core.clock import Clock
 from app.core.db import begin_write, tenant_session
 from app.core.errors import Forbidden, Unauthorized, UnprocessableContent
 from app.core.security import Principal, TokenVerifier
@@ -99,6 +100,12 @@ def requires(scope: str) -> Any:
     return Security(authenticate, scopes=[scope])
 
 
+def get_clock(request: Request) -> Clock:
+    """The service's clock (`app.state.clock`), replaceable to test rules on given dates."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
@@ -122,13 +129,27 @@ class UnitOfWork:
     request: Request
 
     def concerns(
-        self, *, subject_id: uuid.UUID | None = None, record_id: uuid.UUID | None = None
+        self,
+        *,
+        subject_id: uuid.UUID | None = None,
+        record_id: uuid.UUID | None = None,
+        rights_request_id: uuid.UUID | None = None,
     ) -> None:
-        """Name the subject/record this call is about, for its audit event."""
+        """Name the subject, record and rights request of this call, for its audit event."""
         if subject_id is not None:
             self.request.state.audit_subject_id = subject_id
         if record_id is not None:
             self.request.state.audit_record_id = record_id
+        if rights_request_id is not None:
+            self.request.state.audit_rights_request_id = rights_request_id
+
+    @property
+    def actor(self) -> str:
+        return self.principal.actor
+
+    @property
+    def tenant(self) -> str:
+        return self.principal.tenant
 
 
 def unit_of_work(
@@ -156,10 +177,12 @@ def unit_of_work(
             status_code=status_code,
             subject_id=getattr(request.state, "audit_subject_id", None),
             record_id=getattr(request.state, "audit_record_id", None),
+            rights_request_id=getattr(request.state, "audit_rights_request_id", None),
         )
         session.commit()
         request.state.audited = True
 
 
 SessionDep = Annotated[Session, Depends(read_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]

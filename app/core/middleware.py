@@ -146,7 +146,7 @@ class RequestContextMiddleware:
                     "tenant": getattr(state.get("principal"), "tenant", None),
                 },
             )
-        if status >= 400 and method in _WRITE_METHODS and not state.get("audited"):
+        if status >= 400 and not state.get("audited"):
             await self._audit_refusal(scope, state, status, request_id)
 
     async def _audit_refusal(
@@ -161,6 +161,7 @@ class RequestContextMiddleware:
         path_params = scope.get("path_params") or {}
         subject_id = state.get("audit_subject_id") or _as_uuid(path_params.get("subject_id"))
         record_id = state.get("audit_record_id") or _as_uuid(path_params.get("record_id"))
+        rights_request_id = state.get("audit_rights_request_id")
         engine = scope["app"].state.engine
 
         def write() -> None:
@@ -173,6 +174,7 @@ class RequestContextMiddleware:
                     status_code=status,
                     subject_id=subject_id,
                     record_id=record_id,
+                    rights_request_id=rights_request_id,
                 )
                 session.commit()
 
@@ -210,24 +212,26 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
 class BodyLimitMiddleware:
     """Refuses request bodies over `max_bytes` (413) and non-JSON bodies on /v1 (415)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, bulk_paths: dict[str, int] | None = None):
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.bulk_paths = bulk_paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WRITE_METHODS:
             await self.app(scope, receive, send)
             return
+        max_bytes = self.bulk_paths.get(scope["path"], self.default_max_bytes)
         headers = dict(scope.get("headers") or [])
         request_id = scope.get("state", {}).get("request_id", "")
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
             await self._reject(
                 send,
                 413,
                 "payload-too-large",
                 "Payload too large",
-                f"The request body exceeds {self.max_bytes} bytes.",
+                f"The request body exceeds {max_bytes} bytes.",
                 request_id,
             )
             return
@@ -251,9 +255,9 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     too_large = True
-                    raise PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes.")
+                    raise PayloadTooLarge(f"The request body exceeds {max_bytes} bytes.")
             return message
 
         replaced = False
@@ -271,7 +275,7 @@ class BodyLimitMiddleware:
                     413,
                     "payload-too-large",
                     "Payload too large",
-                    f"The request body exceeds {self.max_bytes} bytes.",
+                    f"The request body exceeds {max_bytes} bytes.",
                     request_id,
                 )
 

@@ -58,6 +58,21 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=[
             {"name": "subjects", "description": "The system of record: subjects and records."},
+            {
+                "name": "rights",
+                "description": "Access (Art 15), portability (Art 20), rectification (Art 16), "
+                "restriction (Art 18), objection to direct marketing (Art 21).",
+            },
+            {
+                "name": "rights requests",
+                "description": "Each request of a subject, with its Art 12(3) deadline.",
+            },
+            {"name": "retention", "description": "Statutory retention rules."},
+            {
+                "name": "recipients",
+                "description": "Webhooks told of rectifications, restrictions and erasures "
+                "(Art 19), and their deliveries.",
+            },
             {"name": "audit", "description": "The append-only audit trail."},
             {"name": "operations", "description": "Health, readiness and metrics (no token)."},
         ],

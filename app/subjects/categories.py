@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     IPvAnyAddress,
+    StrictBool,
     model_validator,
 )
 from pydantic_extra_types.currency_code import ISO4217
@@ -130,7 +131,7 @@ class SalesDocumentData(CategoryData):
     )
     amount: Amount
     currency: ISO4217
-    is_verification: bool | None = Field(
+    is_verification: StrictBool | None = Field(
         default=None,
         description="For orders: whether the order serves as an accounting verification "
         "(räkenskapsinformation). Invoices always do; quotes never do.",

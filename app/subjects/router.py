@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
-from app.core.deps import SessionDep, UnitOfWorkDep, audited, requires
+from app.core.deps import SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
 from app.core.errors import problem_responses
 from app.core.etag import check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
@@ -25,6 +25,12 @@ from app.subjects.schemas import (
 )
 
 router = APIRouter(tags=["subjects"])
+
+
+def _hash_secret(uow: UnitOfWork) -> str:
+    secret: str = uow.request.app.state.settings.hash_secret
+    return secret
+
 
 IfMatch = Annotated[
     str | None,
@@ -55,7 +61,7 @@ def create_subject(body: SubjectCreate, uow: UnitOfWorkDep, response: Response) 
 
     Requires scope `subjects:write`.
     """
-    subject = service.create_subject(uow.session, body)
+    subject = service.create_subject(uow.session, body, hash_secret=_hash_secret(uow))
     uow.concerns(subject_id=subject.id)
     response.headers["Location"] = f"/v1/subjects/{subject.id}"
     response.headers["ETag"] = etag_for(subject.version)
@@ -140,7 +146,7 @@ def add_record(
     subject = service.get_writable_subject(uow.session, subject_id)
     uow.concerns(subject_id=subject.id)
     check_if_match(if_match, subject.version)
-    record = service.add_record(uow.session, subject, body)
+    record = service.add_record(uow.session, subject, body, hash_secret=_hash_secret(uow))
     uow.concerns(record_id=record.id)
     response.headers["Location"] = f"/v1/records/{record.id}"
     response.headers["ETag"] = etag_for(record.version)
@@ -163,12 +169,15 @@ def list_records(
 ) -> Page[RecordPublic]:
     """The subject's records, oldest first, a page at a time.
 
+    A restricted record (Art 18) is listed with `restricted: true` and `data: null`:
+    it is stored but may not be used. The subject's access report and export show it.
+
     Requires scope `subjects:read`.
     """
     subject = service.get_subject(session, subject_id)
     records, next_cursor = service.list_records(session, subject, page=page, category=category)
     return Page[RecordPublic](
-        items=[RecordPublic.model_validate(r) for r in records], next_cursor=next_cursor
+        items=[service.record_for_processing(r) for r in records], next_cursor=next_cursor
     )
 
 
@@ -178,13 +187,15 @@ def list_records(
     summary="Get a record",
     operation_id="getRecord",
     dependencies=[requires("subjects:read")],
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, 423),
 )
 def get_record(record_id: uuid.UUID, session: SessionDep, response: Response) -> RecordPublic:
     """One record. The `ETag` header carries its version.
 
+    A restricted record (Art 18) answers 423 Locked: it is stored but may not be used.
+
     Requires scope `subjects:read`.
     """
-    record = service.get_record(session, record_id)
+    record = service.get_record_for_processing(session, record_id)
     response.headers["ETag"] = etag_for(record.version)
     return RecordPublic.model_validate(record)

@@ -13,20 +13,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.clock import utcnow
-from app.core.db import is_unique_violation
-from app.core.errors import Conflict, Gone, NotFound
+from app.core.db import current_tenant, is_unique_violation
+from app.core.errors import Conflict, Gone, Locked, NotFound
 from app.core.pagination import PageParams, paginate
-from app.subjects.categories import Category, ContactData, dump_data
+from app.subjects.categories import Category, dump_data
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.schemas import (
     ExternalRefIn,
     ExternalRefPublic,
     RecordCreate,
+    RecordPublic,
     SubjectCreate,
     SubjectPublic,
     SubjectSearch,
     SubjectStatus,
 )
+from app.subjects.suppression import suppress
 
 EMAIL = "email"
 PHONE = "phone"
@@ -63,28 +65,32 @@ def get_record(session: Session, record_id: uuid.UUID) -> Record:
     return record
 
 
-def create_subject(session: Session, body: SubjectCreate) -> Subject:
+def create_subject(session: Session, body: SubjectCreate, *, hash_secret: str) -> Subject:
     """A new subject with its identifiers and initial records."""
     subject = Subject()
     session.add(subject)
-    _add_identifiers(session, subject, EMAIL, body.emails)
-    _add_identifiers(session, subject, PHONE, body.phones)
+    add_identifiers(session, subject, EMAIL, body.emails, hash_secret=hash_secret)
+    add_identifiers(session, subject, PHONE, body.phones, hash_secret=hash_secret)
     _add_external_refs(session, subject, body.external_refs)
     _flush(session)  # the subject row exists before rows that refer to it
     for record_in in body.records:
-        _new_record(session, subject, record_in)
+        _new_record(session, subject, record_in, hash_secret=hash_secret)
     _flush(session)
     return subject
 
 
-def add_record(session: Session, subject: Subject, record_in: RecordCreate) -> Record:
+def add_record(
+    session: Session, subject: Subject, record_in: RecordCreate, *, hash_secret: str
+) -> Record:
     """Store a record for the subject; a contact's email and phone become identifiers."""
-    record = _new_record(session, subject, record_in)
+    record = _new_record(session, subject, record_in, hash_secret=hash_secret)
     _flush(session)
     return record
 
 
-def _new_record(session: Session, subject: Subject, record_in: RecordCreate) -> Record:
+def _new_record(
+    session: Session, subject: Subject, record_in: RecordCreate, *, hash_secret: str
+) -> Record:
     now = utcnow()
     record = Record(
         subject_id=subject.id,
@@ -98,21 +104,36 @@ def _new_record(session: Session, subject: Subject, record_in: RecordCreate) -> 
         updated_at=now,
     )
     session.add(record)
-    if isinstance(record_in.data, ContactData):
-        if record_in.data.email:
-            _add_identifiers(session, subject, EMAIL, [record_in.data.email])
-        if record_in.data.phone:
-            _add_identifiers(session, subject, PHONE, [record_in.data.phone])
+    register_contact_identifiers(session, subject, record, hash_secret=hash_secret)
     return record
 
 
-def _add_identifiers(session: Session, subject: Subject, kind: str, values: Iterable[str]) -> None:
+def register_contact_identifiers(
+    session: Session, subject: Subject, record: Record, *, hash_secret: str
+) -> None:
+    """A contact record's email and phone are identifiers of its subject too."""
+    if record.category != Category.contact:
+        return
+    if email := record.data.get("email"):
+        add_identifiers(session, subject, EMAIL, [email], hash_secret=hash_secret)
+    if phone := record.data.get("phone"):
+        add_identifiers(session, subject, PHONE, [phone], hash_secret=hash_secret)
+
+
+def add_identifiers(
+    session: Session, subject: Subject, kind: str, values: Iterable[str], *, hash_secret: str
+) -> None:
+    """Add normalised identifiers; those of a subject who objected are suppressed at once."""
     known = {(i.kind, i.value) for i in subject.identifiers}
+    added = []
     for value in values:
         if (kind, value) in known:
             continue
         known.add((kind, value))
+        added.append((kind, value))
         subject.identifiers.append(SubjectIdentifier(subject_id=subject.id, kind=kind, value=value))
+    if added and subject.marketing_objection:
+        suppress(session, secret=hash_secret, tenant_id=current_tenant(session), identifiers=added)
 
 
 def _add_external_refs(session: Session, subject: Subject, refs: Iterable[ExternalRefIn]) -> None:
@@ -160,6 +181,25 @@ def search_subjects(session: Session, query: SubjectSearch) -> Sequence[Subject]
             )
         )
     return session.exec(statement.order_by(col(Subject.id)).limit(MAX_SEARCH_RESULTS)).all()
+
+
+def record_for_processing(record: Record) -> RecordPublic:
+    """The record as processing reads see it: restricted data is not served (Art 18)."""
+    public = RecordPublic.model_validate(record)
+    if record.restricted:
+        public.data = None
+    return public
+
+
+def get_record_for_processing(session: Session, record_id: uuid.UUID) -> Record:
+    """The record for a processing read: 423 while it is restricted."""
+    record = get_record(session, record_id)
+    if record.restricted:
+        raise Locked(
+            "The record is restricted (Art 18): it is stored but may not be used. "
+            "The subject's access report and export still include it."
+        )
+    return record
 
 
 def list_records(

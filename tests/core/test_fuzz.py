@@ -40,6 +40,8 @@ def test_no_server_errors_and_problem_json(case: Any, api: Api) -> None:
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert response.headers["content-type"] == "application/problem+json"
+    if response.status_code == 413:
+        return  # a generated body over the size limit: refused before it is read
     # Cross-field rules (at least one identifier, `end` after `start`, an address in
     # `ip`) are beyond JSON Schema, so a schema-valid body may still be refused (422).
     # The token is a real one (the JWT attack set is tested in test_auth.py).

@@ -1,0 +1,189 @@
+"""Sending queued deliveries: signed, retried with exponential backoff, safe across replicas.
+
+A pass claims due deliveries in a short transaction (on PostgreSQL with
+`FOR UPDATE SKIP LOCKED`, so replicas never claim the same row) by pushing their
+`next_attempt_at` a lease ahead; it then sends them without holding locks, and records
+each attempt. A process that dies mid-way leaves its claimed rows to be retried when
+the lease runs out.
+
+Every request carries `X-Privacy-Timestamp` and `X-Privacy-Signature: v1=<hex>`, the
+HMAC-SHA256 with the recipient's secret of `"<timestamp>." + raw body`. Redirects are
+not followed (a redirect could point anywhere), and the URL is checked again before
+sending.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from app.core.clock import Clock, utcnow
+from app.core.config import Settings
+from app.core.db import system_session
+from app.core.errors import AppError
+from app.notifications.models import Delivery, DeliveryAttempt, Recipient
+from app.notifications.schemas import DeliveryStatus
+from app.notifications.urls import check_webhook_url
+
+logger = logging.getLogger("app.notifications")
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(hours=6)
+SIGNATURE_HEADER = "X-Privacy-Signature"
+TIMESTAMP_HEADER = "X-Privacy-Timestamp"
+
+
+@dataclass
+class DispatchReport:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value for `body` sent at `timestamp`."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"v1={digest.hexdigest()}"
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """Delay before the next try after `attempts` failed ones: base * 2^(n-1), capped."""
+    seconds = settings.webhook_backoff_seconds * (2 ** max(attempts - 1, 0))
+    return min(timedelta(seconds=seconds), MAX_BACKOFF)
+
+
+def _claim(engine: Engine, now: datetime, batch: int) -> list[uuid.UUID]:
+    with system_session(engine) as session:
+        statement = (
+            select(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.pending.value,
+                col(Delivery.next_attempt_at) <= now,
+            )
+            .order_by(col(Delivery.next_attempt_at))
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        deliveries = session.exec(statement).all()
+        for delivery in deliveries:
+            delivery.next_attempt_at = now + LEASE
+        session.commit()
+        return [d.id for d in deliveries]
+
+
+def dispatch_once(
+    engine: Engine,
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    client: httpx.Client | None = None,
+    batch: int = 100,
+) -> DispatchReport:
+    """Send every delivery that is due now; returns what happened."""
+    report = DispatchReport()
+    claimed = _claim(engine, clock(), batch)
+    if not claimed:
+        return report
+    own_client = client is None
+    http = client or httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+    try:
+        for delivery_id in claimed:
+            _send_one(engine, settings, http, delivery_id, clock, report)
+    finally:
+        if own_client:
+            http.close()
+    return report
+
+
+def _send_one(
+    engine: Engine,
+    settings: Settings,
+    http: httpx.Client,
+    delivery_id: uuid.UUID,
+    clock: Clock,
+    report: DispatchReport,
+) -> None:
+    with system_session(engine) as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.status != DeliveryStatus.pending.value:
+            return
+        recipient = session.get(Recipient, delivery.recipient_id)
+        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+        now = clock()
+        status_code: int | None = None
+        error: str | None = None
+        started = time.perf_counter()
+        if recipient is None or not recipient.active:
+            error = "recipient_inactive"
+        else:
+            try:
+                check_webhook_url(recipient.url, allow_private=settings.webhook_allow_private)
+                timestamp = int(now.timestamp())
+                response = http.post(
+                    recipient.url,
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "User-Agent": "privacy-api-webhooks/1",
+                        "X-Privacy-Event": delivery.event_type,
+                        "X-Privacy-Delivery": str(delivery.id),
+                        TIMESTAMP_HEADER: str(timestamp),
+                        SIGNATURE_HEADER: sign(recipient.secret, timestamp, body),
+                    },
+                )
+                status_code = response.status_code
+                if not 200 <= status_code < 300:
+                    error = "http_status"
+            except AppError:
+                error = "url_refused"
+            except httpx.TimeoutException:
+                error = "timeout"
+            except httpx.HTTPError:
+                error = "connection_error"
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        delivery.attempts += 1
+        delivery.last_status_code = status_code
+        delivery.last_error = error
+        session.add(
+            DeliveryAttempt(
+                tenant_id=delivery.tenant_id,
+                delivery_id=delivery.id,
+                at=now,
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+            )
+        )
+        if error is None:
+            delivery.status = DeliveryStatus.delivered.value
+            delivery.delivered_at = now
+            report.delivered += 1
+        elif delivery.attempts >= settings.webhook_max_attempts or error == "recipient_inactive":
+            delivery.status = DeliveryStatus.failed.value
+            report.failed += 1
+        else:
+            delivery.next_attempt_at = now + backoff(settings, delivery.attempts)
+            report.retrying += 1
+        report.ids.append(delivery.id)
+        session.commit()
+        logger.info(
+            "webhook attempt",
+            extra={
+                "delivery_id": str(delivery.id),
+                "tenant": delivery.tenant_id,
+                "status_code": status_code,
+                "error": error,
+                "attempt": delivery.attempts,
+            },
+        )

@@ -1,0 +1,118 @@
+"""API shapes of recipients and deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventType(StrEnum):
+    """What recipients can be told of (Art 19: rectification, erasure, restriction)."""
+
+    record_rectified = "record.rectified"
+    subject_restricted = "subject.restricted"
+    subject_restriction_lifted = "subject.restriction_lifted"
+    subject_erased = "subject.erased"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class RecipientCreate(BaseModel):
+    """A webhook to notify. The secret signs every delivery (HMAC-SHA256)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "crm",
+                    "url": "https://crm.example.se/hooks/privacy",
+                    "event_types": ["record.rectified", "subject.erased"],
+                }
+            ]
+        },
+    )
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    url: Annotated[str, Field(min_length=8, max_length=2000)]
+    event_types: Annotated[list[EventType], Field(min_length=1)] = list(EventType)
+    secret: Annotated[str, Field(min_length=32, max_length=200)] | None = Field(
+        default=None, description="Omit to have one generated (returned once, on create)."
+    )
+
+
+class RecipientPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    url: str
+    event_types: list[EventType]
+    active: bool
+    created_at: datetime
+
+
+class RecipientCreated(RecipientPublic):
+    secret: str = Field(description="The signing secret. Shown only in this answer.")
+
+
+class DeliveryAttemptPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class DeliveryPublic(BaseModel):
+    """One event for one recipient, and how sending it went."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a90",
+                "recipient_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a91",
+                "event_type": "record.rectified",
+                "payload": {
+                    "event_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a90",
+                    "type": "record.rectified",
+                    "tenant": "care-of",
+                    "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                    "record_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71",
+                    "fields": ["title"],
+                    "occurred_at": "2026-11-25T09:30:00Z",
+                },
+                "status": "delivered",
+                "attempts": 1,
+                "next_attempt_at": "2026-11-25T09:30:00Z",
+                "last_status_code": 204,
+                "last_error": None,
+                "created_at": "2026-11-25T09:30:00Z",
+                "delivered_at": "2026-11-25T09:30:01Z",
+                "attempt_log": [],
+            }
+        },
+    )
+
+    id: uuid.UUID
+    recipient_id: uuid.UUID
+    event_type: str
+    payload: dict[str, object] = Field(description="Ids, the event type and field names only.")
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    attempt_log: list[DeliveryAttemptPublic] = []

@@ -1,0 +1,28 @@
+"""Rights requests: the accountability record of each request a subject makes."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field
+
+from app.core.db import TenantScoped, UTCDateTime, id_field, timestamp_field
+
+
+class RightsRequest(TenantScoped, table=True):
+    """A request by a data subject to exercise a right, with its Art 12(3) deadline."""
+
+    __tablename__ = "rights_request"
+
+    id: uuid.UUID = id_field()
+    type: str = Field(max_length=16)
+    subject_id: uuid.UUID = Field(index=True)
+    status: str = Field(default="open", max_length=16)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    extension_months: int = Field(default=0)
+    extension_reason: str | None = Field(default=None, max_length=1000)
+    outcome: str | None = Field(default=None, max_length=32)
+    note: str | None = Field(default=None, max_length=2000)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = timestamp_field()
+    version: int = Field(default=1)

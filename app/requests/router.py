@@ -1,0 +1,156 @@
+"""Endpoints of rights requests (accountability, Art 5(2) and 12(3))."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.core.deps import ClockDep, SessionDep, UnitOfWorkDep, audited, requires
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageParams, page_params
+from app.requests import service
+from app.requests.schemas import (
+    RequestStatus,
+    RequestType,
+    RightsRequestComplete,
+    RightsRequestCreate,
+    RightsRequestExtend,
+    RightsRequestPublic,
+)
+
+router = APIRouter(tags=["rights requests"])
+
+
+@router.post(
+    "/rights-requests",
+    status_code=201,
+    response_model=RightsRequestPublic,
+    summary="Open a rights request",
+    operation_id="openRightsRequest",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
+    openapi_extra=audited("rights_request.open"),
+)
+def open_rights_request(
+    body: RightsRequestCreate, uow: UnitOfWorkDep, clock: ClockDep, response: Response
+) -> RightsRequestPublic:
+    """Record a request from a data subject and compute its deadline.
+
+    `due_at` is one calendar month after `received_at` (GDPR Art 12(3)): the same day
+    number in the next month, or that month's last day where it does not exist
+    (received 2026-01-31 → due 2026-02-28). The subject must exist in the tenant.
+
+    Requires scope `rights:write`.
+    """
+    now = clock()
+    request = service.open_request(uow.session, body, now=now)
+    uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
+    response.headers["Location"] = f"/v1/rights-requests/{request.id}"
+    return service.to_public(request, now=now)
+
+
+@router.get(
+    "/rights-requests",
+    response_model=Page[RightsRequestPublic],
+    summary="List rights requests",
+    operation_id="listRightsRequests",
+    dependencies=[requires("rights:read")],
+    responses=problem_responses(400, 401, 403, 422),
+)
+def list_rights_requests(
+    session: SessionDep,
+    clock: ClockDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[RequestStatus | None, Query()] = None,
+    type: Annotated[RequestType | None, Query()] = None,
+    subject_id: Annotated[uuid.UUID | None, Query()] = None,
+    overdue: Annotated[
+        bool | None, Query(description="`true`: open and past `due_at`; `false`: the others.")
+    ] = None,
+) -> Page[RightsRequestPublic]:
+    """The tenant's rights requests, oldest first, filtered by status, type, subject or
+    whether they are overdue.
+
+    Requires scope `rights:read`.
+    """
+    now = clock()
+    requests, next_cursor = service.list_requests(
+        session,
+        page=page,
+        now=now,
+        status=status,
+        type=type,
+        subject_id=subject_id,
+        overdue=overdue,
+    )
+    return Page[RightsRequestPublic](
+        items=[service.to_public(r, now=now) for r in requests], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/rights-requests/{request_id}",
+    response_model=RightsRequestPublic,
+    summary="Get a rights request",
+    operation_id="getRightsRequest",
+    dependencies=[requires("rights:read")],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_rights_request(
+    request_id: uuid.UUID, session: SessionDep, clock: ClockDep
+) -> RightsRequestPublic:
+    """One rights request.
+
+    Requires scope `rights:read`.
+    """
+    return service.to_public(service.get_request(session, request_id), now=clock())
+
+
+@router.post(
+    "/rights-requests/{request_id}/extend",
+    response_model=RightsRequestPublic,
+    summary="Extend a rights request's deadline",
+    operation_id="extendRightsRequest",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    openapi_extra=audited("rights_request.extend"),
+)
+def extend_rights_request(
+    request_id: uuid.UUID, body: RightsRequestExtend, uow: UnitOfWorkDep, clock: ClockDep
+) -> RightsRequestPublic:
+    """Extend the deadline by 1 or 2 months, with the reason (Art 12(3)).
+
+    At most two months in total, and only before the original deadline; otherwise 409.
+    The subject must be told of the extension and its reasons within the first month.
+
+    Requires scope `rights:write`.
+    """
+    now = clock()
+    request = service.extend(uow.session, request_id, body, now=now)
+    uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
+    return service.to_public(request, now=now)
+
+
+@router.post(
+    "/rights-requests/{request_id}/complete",
+    response_model=RightsRequestPublic,
+    summary="Complete a rights request",
+    operation_id="completeRightsRequest",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    openapi_extra=audited("rights_request.complete"),
+)
+def complete_rights_request(
+    request_id: uuid.UUID, body: RightsRequestComplete, uow: UnitOfWorkDep, clock: ClockDep
+) -> RightsRequestPublic:
+    """Close the request with its outcome (`fulfilled`, `partially_fulfilled`, `refused`)
+    and a note. A completed request cannot be changed (409).
+
+    Requires scope `rights:write`.
+    """
+    now = clock()
+    request = service.complete(uow.session, request_id, body, now=now)
+    uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
+    return service.to_public(request, now=now)

@@ -1,0 +1,499 @@
+"""Endpoints of the rights: access, portability, rectification, restriction, objection."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app.core.deps import ClockDep, SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
+from app.core.errors import problem_responses
+from app.core.etag import check_if_match, etag_for
+from app.core.pagination import Page, PageParams, page_params
+from app.notifications.schemas import EventType
+from app.notifications.service import notify
+from app.requests import service as requests
+from app.rights import marketing, notice, rectification, restriction
+from app.rights.access import access_report
+from app.rights.export import stream_csv, stream_json
+from app.rights.schemas import (
+    AccessReport,
+    HistoryEntry,
+    MarketingCheckRequest,
+    MarketingCheckResult,
+    ObjectionResult,
+    RecordPatch,
+    RestrictionCreate,
+    RestrictionState,
+)
+from app.subjects import service as subjects
+from app.subjects.schemas import RecordPublic
+
+router = APIRouter(tags=["rights"])
+
+RightsRequestId = Annotated[
+    uuid.UUID | None,
+    Query(
+        description="The rights request this call serves; its audit event is linked to it. "
+        "It must be about the same subject."
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you last read; a stale one answers 412 and changes nothing.",
+    ),
+]
+
+
+def _link(uow: UnitOfWork, subject_id: uuid.UUID, rights_request_id: uuid.UUID | None) -> None:
+    uow.concerns(subject_id=subject_id)
+    linked = requests.linked_request(uow.session, rights_request_id, subject_id=subject_id)
+    if linked is not None:
+        uow.concerns(rights_request_id=linked.id)
+
+
+def _settings(request: Request) -> Any:
+    return request.app.state.settings
+
+
+@router.get(
+    "/subjects/{subject_id}/access-report",
+    response_model=AccessReport,
+    summary="Access report (Art 15)",
+    operation_id="getAccessReport",
+    dependencies=[requires("rights:read")],
+    responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=audited("subject.access_report"),
+)
+def get_access_report(
+    subject_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    lang: Annotated[Literal["sv", "en"], Query(description="Language of the texts.")] = "sv",
+    rights_request_id: RightsRequestId = None,
+) -> AccessReport:
+    """Everything held about the subject, and everything Art 15 says the subject may know.
+
+    Every record, restricted ones included, plus: the controller, the purposes and their
+    legal bases, the categories held, the recipients, the retention period per category
+    with the concrete date where a statutory rule computes one (e.g. an invoice kept
+    under Bokföringslagen 7 kap. 2 §), the sources of the data, transfers outside the
+    EU/EEA and their safeguards, the subject's rights, the right to complain to IMY, and
+    whether automated decision-making is used. Texts come from the tenant's privacy
+    notice (`GET /v1/privacy-notice`) in Swedish or English. The call is audited.
+
+    Requires scope `rights:read`.
+    """
+    subject = subjects.get_subject(uow.session, subject_id)
+    _link(uow, subject.id, rights_request_id)
+    return access_report(uow.session, subject, lang=lang, now=clock())
+
+
+@router.get(
+    "/subjects/{subject_id}/export",
+    summary="Export the subject's data (Art 20)",
+    operation_id="exportSubject",
+    dependencies=[requires("rights:read")],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The data, streamed, as a file.",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                        "generated_at": "2026-11-25T09:30:00Z",
+                        "identifiers": {
+                            "emails": ["asa.oberg@example.se"],
+                            "phones": ["+46701234567"],
+                            "external_refs": [{"system": "crm", "id": "C-1001"}],
+                        },
+                        "records": [
+                            {
+                                "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71",
+                                "category": "contact",
+                                "origin": "provided",
+                                "source": "crm",
+                                "created_at": "2026-11-25T09:30:00Z",
+                                "updated_at": "2026-11-25T09:30:00Z",
+                                "data": {"name": "Åsa Öberg", "title": "CFO"},
+                            }
+                        ],
+                    }
+                },
+                "text/csv": {
+                    "example": "record_id,category,field,value,source,origin,created_at\r\n"
+                    "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71,contact,name,Åsa Öberg,crm,provided,"
+                    "2026-11-25T09:30:00Z\r\n"
+                },
+            },
+        },
+        **problem_responses(401, 403, 404, 422),
+    },
+    openapi_extra=audited("subject.export"),
+)
+def export_subject(
+    subject_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    request: Request,
+    format: Annotated[Literal["json", "csv"], Query(description="`json` or `csv`.")] = "json",
+    rights_request_id: RightsRequestId = None,
+) -> StreamingResponse:
+    """The data the subject provided or that was observed about it (not derived data),
+    streamed as one JSON document or as CSV, for download.
+
+    JSON: `{"subject_id", "generated_at", "identifiers", "records": [...]}`. CSV: a
+    header row, then one row per field value: `record_id, category, field, value,
+    source, origin, created_at` (identifiers first, with category `identifier`; list
+    values as `field.0`, `field.1`, ...). Restricted records are included. The call is
+    audited.
+
+    Requires scope `rights:read`.
+    """
+    subject = subjects.get_subject(uow.session, subject_id)
+    _link(uow, subject.id, rights_request_id)
+    engine = request.app.state.engine
+    now = clock()
+    if format == "csv":
+        body, media_type = (
+            stream_csv(engine, uow.tenant, subject.id, now),
+            "text/csv; charset=utf-8",
+        )
+    else:
+        body, media_type = stream_json(engine, uow.tenant, subject.id, now), "application/json"
+    filename = f"subject-{subject.id}.{format}"
+    return StreamingResponse(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.patch(
+    "/records/{record_id}",
+    response_model=RecordPublic,
+    summary="Rectify a record (Art 16)",
+    operation_id="rectifyRecord",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 410, 412, 413, 415, 422),
+    openapi_extra={
+        **audited("record.rectify"),
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/merge-patch+json": {
+                    "schema": {"$ref": "#/components/schemas/RecordPatch"},
+                    "example": {"data": {"title": "CEO", "address": None}},
+                },
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/RecordPatch"},
+                    "example": {"data": {"title": "CEO"}},
+                },
+            },
+        },
+    },
+)
+def rectify_record(
+    record_id: uuid.UUID,
+    body: Annotated[RecordPatch, Body()],
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+    rights_request_id: RightsRequestId = None,
+) -> RecordPublic:
+    """Correct or complete a record with a JSON Merge Patch (RFC 7396) of its `data`.
+
+    Send `{"data": {"title": "CEO"}}` as `application/merge-patch+json` (or
+    `application/json`); `null` removes an optional field; only `data` may change. The
+    result is validated against the category's schema as a whole. With `If-Match`, a
+    stale ETag answers 412 and nothing changes. A change bumps the version (new
+    `ETag`), writes a history entry naming the changed fields (never their values) and
+    notifies every recipient (Art 19), all in one transaction. Restricted records may
+    be rectified. An erased subject answers 410.
+
+    Requires scope `rights:write`.
+    """
+    record = subjects.get_record(uow.session, record_id)
+    subject = subjects.get_writable_subject(uow.session, record.subject_id)
+    _link(uow, subject.id, rights_request_id)
+    uow.concerns(record_id=record.id)
+    check_if_match(if_match, record.version)
+    rectification.rectify(
+        uow.session,
+        subject,
+        record,
+        body.data,
+        actor=uow.actor,
+        now=clock(),
+        tenant_id=uow.tenant,
+        hash_secret=_settings(request).hash_secret,
+        rights_request_id=getattr(request.state, "audit_rights_request_id", None),
+    )
+    response.headers["ETag"] = etag_for(record.version)
+    return RecordPublic.model_validate(record)
+
+
+@router.get(
+    "/records/{record_id}/history",
+    response_model=Page[HistoryEntry],
+    summary="Rectification history of a record",
+    operation_id="getRecordHistory",
+    dependencies=[requires("rights:read")],
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+def get_record_history(
+    record_id: uuid.UUID, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[HistoryEntry]:
+    """Every rectification of the record, oldest first: the changed field names, the
+    actor, the time and the rights request, never the old or new values.
+
+    Requires scope `rights:read`.
+    """
+    record = subjects.get_record(session, record_id)
+    entries, next_cursor = rectification.history(session, record, page=page)
+    return Page[HistoryEntry](
+        items=[HistoryEntry.model_validate(e) for e in entries], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/subjects/{subject_id}/restriction",
+    response_model=RestrictionState,
+    summary="Restrict processing (Art 18)",
+    operation_id="restrictSubject",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 410, 412, 413, 415, 422),
+    openapi_extra=audited("subject.restrict"),
+)
+def restrict_subject(
+    subject_id: uuid.UUID,
+    body: RestrictionCreate,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
+    rights_request_id: RightsRequestId = None,
+) -> RestrictionState:
+    """Restrict the whole subject, or only the records in `record_ids`, with a reason.
+
+    While restricted the data is stored but not used: `GET /v1/records/{id}` answers
+    423, record lists show `restricted: true` with `data: null`, marketing checks answer
+    `allowed: false` (reason `restricted`) for a restricted subject, and records added
+    later to a restricted subject are stored restricted. The access report and export
+    still include everything. Recipients are notified (Art 19).
+
+    Requires scope `rights:write`.
+    """
+    subject = subjects.get_writable_subject(uow.session, subject_id)
+    _link(uow, subject.id, rights_request_id)
+    check_if_match(if_match, subject.version)
+    now = clock()
+    record_ids = restriction.restrict(
+        uow.session,
+        subject,
+        body,
+        actor=uow.actor,
+        now=now,
+        rights_request_id=getattr(uow.request.state, "audit_rights_request_id", None),
+    )
+    notify(
+        uow.session,
+        event_type=EventType.subject_restricted,
+        tenant_id=uow.tenant,
+        now=now,
+        subject_id=subject.id,
+        whole_subject=body.record_ids is None,
+        record_ids=record_ids,
+    )
+    response.headers["ETag"] = etag_for(subject.version)
+    return restriction.state(uow.session, subject)
+
+
+@router.delete(
+    "/subjects/{subject_id}/restriction",
+    response_model=RestrictionState,
+    summary="Lift the restriction (Art 18)",
+    operation_id="liftRestriction",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(401, 403, 404, 410, 412, 422),
+    openapi_extra=audited("subject.lift_restriction"),
+)
+def lift_restriction(
+    subject_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
+    rights_request_id: RightsRequestId = None,
+) -> RestrictionState:
+    """Lift every restriction of the subject and its records. Lifting is explicit: the
+    subject must be told before it happens (Art 18(3)). Recipients are notified.
+
+    Requires scope `rights:write`.
+    """
+    subject = subjects.get_writable_subject(uow.session, subject_id)
+    _link(uow, subject.id, rights_request_id)
+    check_if_match(if_match, subject.version)
+    now = clock()
+    released = restriction.lift(uow.session, subject, now=now)
+    notify(
+        uow.session,
+        event_type=EventType.subject_restriction_lifted,
+        tenant_id=uow.tenant,
+        now=now,
+        subject_id=subject.id,
+        record_ids=released,
+    )
+    response.headers["ETag"] = etag_for(subject.version)
+    return restriction.state(uow.session, subject)
+
+
+@router.get(
+    "/subjects/{subject_id}/restriction",
+    response_model=RestrictionState,
+    summary="What is restricted",
+    operation_id="getRestriction",
+    dependencies=[requires("rights:read")],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_restriction(subject_id: uuid.UUID, session: SessionDep) -> RestrictionState:
+    """The restrictions in force for the subject and its records.
+
+    Requires scope `rights:read`.
+    """
+    return restriction.state(session, subjects.get_subject(session, subject_id))
+
+
+@router.post(
+    "/subjects/{subject_id}/marketing-objection",
+    response_model=ObjectionResult,
+    summary="Object to direct marketing (Art 21)",
+    operation_id="objectToMarketing",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(401, 403, 404, 410, 422),
+    openapi_extra=audited("subject.object_marketing"),
+)
+def object_to_marketing(
+    subject_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    request: Request,
+    rights_request_id: RightsRequestId = None,
+) -> ObjectionResult:
+    """Record the subject's objection to direct marketing: absolute and immediate.
+
+    From this moment every marketing check for the subject, and for each of its emails
+    and phones, answers `allowed: false` (reason `objection`) — also for emails and
+    phones added later, and after the subject is erased and the same email or phone is
+    imported again as a new subject. The objection is kept as keyed hashes of the
+    normalised identifiers, not in clear text. Repeating it changes nothing.
+
+    Requires scope `rights:write`.
+    """
+    subject = subjects.get_writable_subject(uow.session, subject_id)
+    _link(uow, subject.id, rights_request_id)
+    count = marketing.object_to_marketing(
+        uow.session,
+        subject,
+        secret=_settings(request).hash_secret,
+        tenant_id=uow.tenant,
+        now=clock(),
+    )
+    return ObjectionResult(subject=subjects.subject_public(subject), suppressed_identifiers=count)
+
+
+@router.post(
+    "/marketing/check",
+    response_model=MarketingCheckResult,
+    summary="May these people receive direct marketing?",
+    operation_id="checkMarketing",
+    dependencies=[requires("marketing:check")],
+    responses=problem_responses(400, 401, 403, 413, 415, 422),
+)
+def check_marketing(
+    body: MarketingCheckRequest, session: SessionDep, request: Request
+) -> MarketingCheckResult:
+    """A verdict for each email, phone and subject id (up to 10,000 in all), in the order
+    emails, phones, subject_ids.
+
+    `allowed: false` with `reason`: `objection` (the person objected, also under an
+    earlier, erased subject), `restricted` (processing is restricted), `erased` or
+    `unknown_subject` (for subject ids). An item that is not a valid email, phone or id
+    gets `error` and `allowed: false`; the rest of the batch is answered normally.
+    Identifiers are normalised as on create (`070-123 45 67` is `+46701234567`).
+
+    Requires scope `marketing:check`.
+    """
+    return marketing.check(
+        session, body, secret=_settings(request).hash_secret, tenant_id=session.info["tenant_id"]
+    )
+
+
+@router.get(
+    "/privacy-notice",
+    response_model=notice.NoticePublic,
+    summary="The tenant's privacy notice",
+    operation_id="getPrivacyNotice",
+    dependencies=[requires("admin")],
+    responses=problem_responses(401, 403, 422),
+)
+def get_privacy_notice(session: SessionDep, response: Response) -> notice.NoticePublic:
+    """The texts of the access report (Art 15) in Swedish and English: controller,
+    purposes, categories with legal basis and retention, recipients, sources, transfers,
+    rights, complaint authority and automated decision-making. Until the tenant replaces
+    it, Care of's privacy policy applies (`is_default: true`, version 0).
+
+    Requires scope `admin`.
+    """
+    current = notice.current_notice(session)
+    response.headers["ETag"] = etag_for(current.version)
+    return current
+
+
+@router.put(
+    "/privacy-notice",
+    response_model=notice.NoticePublic,
+    summary="Replace the tenant's privacy notice",
+    operation_id="replacePrivacyNotice",
+    dependencies=[requires("admin")],
+    responses=problem_responses(400, 401, 403, 412, 413, 415, 422),
+    openapi_extra=audited("privacy_notice.replace"),
+)
+def replace_privacy_notice(
+    body: Annotated[
+        notice.NoticeDocument,
+        Body(
+            openapi_examples={
+                "care_of": {"summary": "Care of's policy", "value": notice.CARE_OF_NOTICE}
+            }
+        ),
+    ],
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> notice.NoticePublic:
+    """Replace the whole notice (both languages, every category described). Validated;
+    with `If-Match`, a stale version answers 412.
+
+    Requires scope `admin`.
+    """
+    expected = None
+    if if_match is not None and if_match.strip() != "*":
+        expected = _version_from_etag(if_match)
+    updated = notice.replace_notice(uow.session, body, actor=uow.actor, expected_version=expected)
+    response.headers["ETag"] = etag_for(updated.version)
+    return updated
+
+
+def _version_from_etag(if_match: str) -> int:
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        return -1

@@ -1,0 +1,256 @@
+"""API shapes of the rights: restriction, objection, marketing check, rectification, reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.subjects.schemas import RecordPublic, SubjectPublic
+
+MAX_CHECK_ITEMS = 10_000
+
+
+class RestrictionCreate(BaseModel):
+    """Restrict the whole subject (no `record_ids`) or only the listed records (Art 18)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "The subject contests the accuracy of the data (Art 18(1)(a))."},
+                {
+                    "reason": "Objection pending verification (Art 18(1)(d)).",
+                    "record_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71"],
+                },
+            ]
+        },
+    )
+
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+    record_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)] | None = None
+
+
+class RestrictionEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    record_id: uuid.UUID | None = Field(description="`null`: the whole subject.")
+    reason: str
+    placed_at: datetime
+    rights_request_id: uuid.UUID | None
+
+
+class RestrictionState(BaseModel):
+    """What is restricted for a subject now."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                "subject_restricted": True,
+                "restricted_record_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71"],
+                "restrictions": [
+                    {
+                        "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a99",
+                        "record_id": None,
+                        "reason": "Accuracy contested (Art 18(1)(a)).",
+                        "placed_at": "2026-11-25T09:30:00Z",
+                        "rights_request_id": None,
+                    }
+                ],
+            }
+        }
+    )
+
+    subject_id: uuid.UUID
+    subject_restricted: bool
+    restricted_record_ids: list[uuid.UUID]
+    restrictions: list[RestrictionEntry] = Field(description="The restrictions in force.")
+
+
+class MarketingCheckRequest(BaseModel):
+    """Up to 10,000 emails, phones and subject ids in all."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "emails": ["asa.oberg@example.se"],
+                    "phones": ["070-123 45 67"],
+                    "subject_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70"],
+                }
+            ]
+        },
+    )
+
+    emails: Annotated[
+        list[Annotated[str, Field(max_length=320)]], Field(max_length=MAX_CHECK_ITEMS)
+    ] = []
+    phones: Annotated[
+        list[Annotated[str, Field(max_length=64)]], Field(max_length=MAX_CHECK_ITEMS)
+    ] = []
+    subject_ids: Annotated[
+        list[Annotated[str, Field(max_length=64)]], Field(max_length=MAX_CHECK_ITEMS)
+    ] = []
+
+    @model_validator(mode="after")
+    def _bounded(self) -> MarketingCheckRequest:
+        total = len(self.emails) + len(self.phones) + len(self.subject_ids)
+        if total > MAX_CHECK_ITEMS:
+            raise ValueError(f"at most {MAX_CHECK_ITEMS} items in all")
+        return self
+
+
+class CheckKind(StrEnum):
+    email = "email"
+    phone = "phone"
+    subject_id = "subject_id"
+
+
+class RefusalReason(StrEnum):
+    objection = "objection"
+    restricted = "restricted"
+    erased = "erased"
+    unknown_subject = "unknown_subject"
+
+
+class MarketingVerdict(BaseModel):
+    kind: CheckKind
+    value: str = Field(description="The item as sent.")
+    allowed: bool
+    reason: RefusalReason | None = Field(description="Why not; `null` when allowed.")
+    error: str | None = Field(description="Set when the item is not a valid email/phone/id.")
+
+
+class MarketingCheckResult(BaseModel):
+    """One verdict per item, in the order emails, phones, subject_ids."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "results": [
+                    {
+                        "kind": "email",
+                        "value": "asa.oberg@example.se",
+                        "allowed": False,
+                        "reason": "objection",
+                        "error": None,
+                    },
+                    {
+                        "kind": "phone",
+                        "value": "070-123",
+                        "allowed": False,
+                        "reason": None,
+                        "error": "not a valid phone number",
+                    },
+                ]
+            }
+        }
+    )
+
+    results: list[MarketingVerdict]
+
+
+class RecordPatch(BaseModel):
+    """A JSON Merge Patch (RFC 7396) of a record; only `data` may change."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"data": {"title": "CEO", "address": None}}]},
+    )
+
+    data: dict[str, Any] = Field(
+        description="Fields to set; `null` removes an optional field. Lists are replaced."
+    )
+
+
+class HistoryEntry(BaseModel):
+    """One rectification: which fields changed, who, when. Never the values."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a98",
+                "record_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71",
+                "fields": ["title"],
+                "actor": "crm",
+                "rights_request_id": None,
+                "version": 2,
+                "at": "2026-11-25T09:30:00Z",
+            }
+        },
+    )
+
+    id: uuid.UUID
+    record_id: uuid.UUID
+    fields: list[str]
+    actor: str
+    rights_request_id: uuid.UUID | None
+    version: int = Field(description="The record's version after this change.")
+    at: datetime
+
+
+class ObjectionResult(BaseModel):
+    """The subject after its objection, and how many identifiers are now suppressed."""
+
+    subject: SubjectPublic
+    suppressed_identifiers: int = Field(
+        description="Emails and phones of the subject now suppressed."
+    )
+
+
+# Access report ------------------------------------------------------------------------
+
+
+class ReportCategory(BaseModel):
+    category: str
+    description: str
+    legal_basis: str
+    records: int = Field(description="How many records of this category are held.")
+
+
+class ReportRetention(BaseModel):
+    category: str
+    period: str = Field(description="The period, or the criteria used to determine it.")
+    records: list[ReportRecordRetention] = []
+
+
+class ReportRecordRetention(BaseModel):
+    record_id: uuid.UUID
+    until: date = Field(description="The last day a statutory rule requires the record kept.")
+    rule: str
+    reference: str
+
+
+class ReportSource(BaseModel):
+    source: str
+    categories: list[str]
+    origin: list[str]
+
+
+class AccessReport(BaseModel):
+    """Everything Art 15 gives the subject a right to know, with every record held."""
+
+    subject: SubjectPublic
+    records: list[RecordPublic] = Field(description="Every record, restricted ones included.")
+    controller: dict[str, Any]
+    purposes: list[dict[str, Any]]
+    categories: list[ReportCategory]
+    recipients: list[dict[str, Any]]
+    retention: list[ReportRetention]
+    sources: dict[str, Any]
+    transfers: dict[str, Any]
+    rights: list[dict[str, Any]]
+    complaint: dict[str, Any]
+    automated_decision_making: dict[str, Any]
+    generated_at: datetime
+    lang: Literal["sv", "en"]
+
+
+ReportRetention.model_rebuild()

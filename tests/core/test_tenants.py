@@ -68,3 +68,49 @@ def test_tenant_scoping_refuses_unscoped_sessions(engine: object) -> None:
     assert Record in tenant_models()
     with Session(engine) as session, pytest.raises(TenantScopeError):  # type: ignore[arg-type]
         session.exec(select(Record)).all()
+
+
+def test_rights_endpoints_treat_foreign_ids_as_missing(
+    api: Api, other_api: Api, a_data: dict[str, str]
+) -> None:
+    s, r = a_data["subject"], a_data["record"]
+    request = api.post(
+        "/v1/rights-requests",
+        json={"type": "access", "subject_id": s, "received_at": "2026-01-01T00:00:00Z"},
+    ).json()
+    foreign_reads = [
+        f"/v1/subjects/{s}/access-report",
+        f"/v1/subjects/{s}/export?format=json",
+        f"/v1/subjects/{s}/export?format=csv",
+        f"/v1/subjects/{s}/restriction",
+        f"/v1/records/{r}/history",
+        f"/v1/rights-requests/{request['id']}",
+    ]
+    for url in foreign_reads:
+        assert other_api.get(url).status_code == 404, url
+    foreign_writes = [
+        ("post", f"/v1/subjects/{s}/restriction", {"reason": "x"}),
+        ("delete", f"/v1/subjects/{s}/restriction", None),
+        ("post", f"/v1/subjects/{s}/marketing-objection", None),
+        ("patch", f"/v1/records/{r}", {"data": {"title": "CEO"}}),
+        ("post", f"/v1/rights-requests/{request['id']}/extend", {"months": 1, "reason": "x"}),
+        ("post", f"/v1/rights-requests/{request['id']}/complete", {"outcome": "fulfilled"}),
+        (
+            "post",
+            "/v1/rights-requests",
+            {"type": "access", "subject_id": s, "received_at": "2026-01-01T00:00:00Z"},
+        ),
+    ]
+    for method, url, body in foreign_writes:
+        kwargs = {"json": body} if body is not None else {}
+        response = getattr(other_api, method)(url, **kwargs)
+        assert response.status_code == 404, (method, url, response.text)
+    # B's own lists do not see A's data; B's marketing check knows nothing of A.
+    assert other_api.get("/v1/rights-requests").json()["items"] == []
+    check = other_api.post("/v1/marketing/check", json={"subject_ids": [s]}).json()
+    assert check["results"][0]["reason"] == "unknown_subject"
+    assert other_api.get("/v1/deliveries").json()["items"] == []
+    # A's data is untouched.
+    assert api.get(f"/v1/subjects/{s}").json()["restricted"] is False
+    assert api.get(f"/v1/records/{r}").json()["data"]["title"] == "CFO"
+    assert api.get(f"/v1/rights-requests/{request['id']}").json()["status"] == "open"

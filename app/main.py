@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +32,7 @@ from app.ops.router import router as ops_router
 from app.requests.router import router as requests_router
 from app.retention.router import router as retention_router
 from app.rights.router import router as rights_router
+from app.rights.schemas import MarketingCheckRequest
 from app.subjects.router import router as subjects_router
 
 VERSION = "0.1.0"
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threads = settings.worker_threads or (4 if settings.is_sqlite else 40)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         worker = None
         if settings.dispatch_interval_seconds > 0:
             worker = asyncio.create_task(dispatch_forever(app))
@@ -110,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     def openapi() -> dict[str, Any]:
-        return build_openapi(app)
+        return build_openapi(app, extra_models=(MarketingCheckRequest,))
 
     app.openapi = openapi  # type: ignore[method-assign]
     # Included routes know only their own path; logs and metrics want the full template.

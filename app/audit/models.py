@@ -15,7 +15,10 @@ class AuditEvent(TenantScoped, table=True):
     """Who did what to which subject, when, and how it ended. Ids and codes only."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_tenant_id_subject_id", "tenant_id", "subject_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_event_tenant_id_id", "tenant_id", "id"),
+        sa.Index("ix_audit_event_tenant_id_subject_id", "tenant_id", "subject_id"),
+    )
 
     id: uuid.UUID = id_field()
     actor: str = Field(max_length=200)

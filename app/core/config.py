@@ -92,6 +92,12 @@ class Settings(BaseSettings):
         default=5.0, ge=0, description="How often the service sends webhooks; 0 turns it off"
     )
     log_level: str = "INFO"
+    worker_threads: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="Threads for blocking work (database calls); 0: 4 on SQLite, 40 otherwise",
+    )
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.sql import visitors
 from sqlmodel import Field, Session, SQLModel
 
 from app.core.clock import utcnow
@@ -76,9 +77,12 @@ class TenantScoped(SQLModel):
     """Mixin for every table that holds a tenant's data.
 
     `tenant_id` is stamped from the session when a row is flushed; code never sets it.
+    It is not indexed on its own: every table is reached by its key or foreign key, and
+    a lone tenant index would tempt SQLite's planner away from them. Tables listed per
+    tenant have a composite `(tenant_id, id)` index instead.
     """
 
-    tenant_id: str = Field(default="", max_length=64, nullable=False, index=True)
+    tenant_id: str = Field(default="", max_length=64, nullable=False)
 
 
 class TenantScopeError(RuntimeError):
@@ -88,10 +92,13 @@ class TenantScopeError(RuntimeError):
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for SQLite (the embedded default) or PostgreSQL."""
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, "future": True}
+    # Connections are kept (not closed and reopened past a small pool): the service's
+    # worker threads (40 by default) would otherwise reconnect under load.
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs.update(pool_size=40, max_overflow=0, pool_timeout=30)
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        kwargs.update(pool_pre_ping=True, pool_size=20, max_overflow=20)
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -157,20 +164,40 @@ def _apply_tenant_scope(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         # Loads of already-scoped objects inherit the original criteria.
         return
+    models = _tenant_models_in(state.statement)
+    if not models:
+        return
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is None:
-        touches_tenant_data = any(
-            issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers
-        )
-        if state.session.info.get(SYSTEM_KEY) or not touches_tenant_data:
+        if state.session.info.get(SYSTEM_KEY):
             return
         raise TenantScopeError("query on tenant data outside a tenant or system session")
     state.statement = state.statement.options(
         *(
             with_loader_criteria(model, model.tenant_id == tenant_id, include_aliases=True)
-            for model in tenant_models()
+            for model in models
         )
     )
+
+
+def _tenant_models_in(statement: Any) -> list[type[Any]]:
+    """Every tenant table the statement reads or writes, subqueries and joins included."""
+    by_table = _tenant_tables()
+    found: dict[str, type[Any]] = {}
+    for element in visitors.iterate(statement):
+        name = getattr(element, "name", None)
+        if isinstance(element, sa.Table) and name in by_table:
+            found[name] = by_table[name]
+    return list(found.values())
+
+
+_tables: dict[str, type[Any]] = {}
+
+
+def _tenant_tables() -> dict[str, type[Any]]:
+    if not _tables:
+        _tables.update({model.__tablename__: model for model in tenant_models()})
+    return _tables
 
 
 _tenant_models: tuple[type[TenantScoped], ...] = ()

@@ -17,6 +17,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import record_event
 from app.core.clock import Clock
@@ -42,18 +43,25 @@ def audited(action: str) -> dict[str, Any]:
     return {AUDIT_ACTION_KEY: action}
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     security_scopes: SecurityScopes,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    """The verified caller; 401 without a valid token, 403 without the scopes asked for."""
+    """The verified caller; 401 without a valid token, 403 without the scopes asked for.
+
+    Async on purpose: verifying with a configured key is CPU-only and quick, and this
+    runs on every call; only a JWKS document that may need fetching goes to a thread.
+    """
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         if credentials is None:
             raise Unauthorized("A bearer token is required.", error="invalid_request")
         verifier: TokenVerifier = request.app.state.verifier
-        principal = verifier.verify(credentials.credentials)
+        if verifier.may_block:
+            principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+        else:
+            principal = verifier.verify(credentials.credentials)
         request.state.principal = principal
     missing = [scope for scope in security_scopes.scopes if not principal.has(scope)]
     if missing:
@@ -64,7 +72,7 @@ def authenticate(
 _declared_query: dict[int, frozenset[str]] = {}
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """422 for query parameters the operation does not declare.
 
     A mistyped filter (`?subjectid=`) would otherwise be ignored silently and answer
@@ -100,13 +108,13 @@ def requires(scope: str) -> Any:
     return Security(authenticate, scopes=[scope])
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     """The service's clock (`app.state.clock`), replaceable to test rules on given dates."""
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from app.core.errors import PROBLEM_JSON
 from app.core.security import SCOPES
@@ -47,8 +48,12 @@ def _scope_list() -> str:
     return "".join(f"\n- `{name}`: {text}" for name, text in SCOPES.items())
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
-    """The document the app serves at /openapi.json and `privacy-api openapi` writes."""
+def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) -> dict[str, Any]:
+    """The document the app serves at /openapi.json and `privacy-api openapi` writes.
+
+    `extra_models` are request bodies an operation reads itself (declared through
+    `openapi_extra`), whose schemas FastAPI would otherwise not list.
+    """
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -78,6 +83,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         ],
     )
     schema["info"]["license"] = {"name": "Proprietary"}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in extra_models:
+        extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(extra.pop("$defs", {}))
+        components[model.__name__] = extra
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             if isinstance(operation, dict):

@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -118,15 +119,41 @@ def _load_pem(value: str) -> tuple[str, str]:
     raise ValueError("only RSA and EC public keys are supported")
 
 
+VERIFIED_CACHE_SIZE = 4096
+VERIFIED_CACHE_SECONDS = 60
+
+
 class TokenVerifier:
-    """Verifies bearer tokens against the configured keys and claims."""
+    """Verifies bearer tokens against the configured keys and claims.
+
+    A verified token is remembered for up to a minute (never past its `exp`), so that a
+    system calling many times with one token pays for the signature check once.
+    """
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.keys = KeyStore(settings)
         self.algorithms = list(settings.jwt_algorithms)
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._verified_lock = threading.Lock()
+        # A JWKS URL may need fetching over the network: verify in a worker thread then.
+        self.may_block = bool(settings.jwks_url and settings.jwks_url.startswith("http"))
 
     def verify(self, token: str) -> Principal:
+        now = time.time()
+        with self._verified_lock:
+            cached = self._verified.get(token)
+            if cached is not None and cached[0] > now:
+                return cached[1]
+        principal, expires = self._verify(token)
+        keep_until = min(expires + self.settings.jwt_leeway_seconds, now + VERIFIED_CACHE_SECONDS)
+        with self._verified_lock:
+            self._verified[token] = (keep_until, principal)
+            while len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except JWTError as exc:
@@ -174,7 +201,7 @@ class TokenVerifier:
                 last_error = exc
         if claims is None:
             raise Unauthorized("The token's signature does not verify.") from last_error
-        return _principal_from(claims)
+        return _principal_from(claims), float(claims["exp"])
 
 
 def _principal_from(claims: dict[str, Any]) -> Principal:

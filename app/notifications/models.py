@@ -14,6 +14,7 @@ class Recipient(TenantScoped, table=True):
     """A system to tell about rectifications, restrictions and erasures."""
 
     __tablename__ = "recipient"
+    __table_args__ = (sa.Index("ix_recipient_tenant_id_id", "tenant_id", "id"),)
 
     id: uuid.UUID = id_field()
     name: str = Field(max_length=100)
@@ -28,7 +29,10 @@ class Delivery(TenantScoped, table=True):
     """One event for one recipient: written with the change, sent by the dispatcher."""
 
     __tablename__ = "delivery"
-    __table_args__ = (sa.Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_delivery_tenant_id_id", "tenant_id", "id"),
+        sa.Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: uuid.UUID = id_field()
     recipient_id: uuid.UUID = Field(foreign_key="recipient.id", ondelete="CASCADE", index=True)

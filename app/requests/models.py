@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from app.core.db import TenantScoped, UTCDateTime, id_field, timestamp_field
@@ -12,6 +13,7 @@ class RightsRequest(TenantScoped, table=True):
     """A request by a data subject to exercise a right, with its Art 12(3) deadline."""
 
     __tablename__ = "rights_request"
+    __table_args__ = (sa.Index("ix_rights_request_tenant_id_id", "tenant_id", "id"),)
 
     id: uuid.UUID = id_field()
     type: str = Field(max_length=16)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): they print their numbers. Needs PostgreSQL like the tests.
+# Usage: scripts/bench.sh [marketing|export|all] [extra args for the benchmark]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh dev
+if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    # wrk loads the server from C, so the client is not what is measured.
+    apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } || true
+fi
+which="${1:-all}"
+shift || true
+case "$which" in
+    marketing) .venv/bin/python -m bench.marketing_check "$@" ;;
+    export) .venv/bin/python -m bench.export "$@" ;;
+    all)
+        .venv/bin/python -m bench.marketing_check "$@"
+        .venv/bin/python -m bench.export "$@"
+        ;;
+    *) echo "usage: scripts/bench.sh [marketing|export|all]" >&2; exit 2 ;;
+esac

@@ -1,4 +1,4 @@
-"""The `privacy-api` command: serve, migrate, token, dispatch, openapi."""
+"""The `privacy-api` command: serve, migrate, token, dispatch, purge, openapi."""
 
 from __future__ import annotations
 
@@ -79,6 +79,27 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    import uuid
+
+    from app.core.clock import utcnow
+    from app.core.db import create_db_engine
+    from app.erasure.service import purge_once
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    run_id = f"purge-{uuid.uuid4()}"
+    try:
+        report = purge_once(engine, now=utcnow(), batch=args.batch, run_id=run_id)
+    finally:
+        engine.dispose()
+    print(
+        f"purge {run_id}: examined {report.examined} kept records, purged {report.purged}, "
+        f"still held {report.still_held}, subjects touched {len(report.subjects)}"
+    )
+    return 0
+
+
 def _openapi(args: argparse.Namespace) -> int:
     from app.main import create_app
 
@@ -116,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = commands.add_parser("dispatch", help="send due webhook deliveries once")
     dispatch.add_argument("--batch", type=int, default=100)
     dispatch.set_defaults(func=_dispatch)
+
+    purge = commands.add_parser(
+        "purge", help="delete kept records of erased subjects whose holds have ended"
+    )
+    purge.add_argument("--batch", type=int, default=5000)
+    purge.set_defaults(func=_purge)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default="openapi/openapi.json", help="a path, or - for stdout")

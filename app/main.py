@@ -26,6 +26,7 @@ from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi
 from app.core.security import TokenVerifier
+from app.erasure.router import router as erasure_router
 from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
 from app.ops.router import router as ops_router
@@ -42,6 +43,7 @@ logger = logging.getLogger("app")
 V1_ROUTERS = [
     subjects_router,
     rights_router,
+    erasure_router,
     requests_router,
     retention_router,
     notifications_router,

@@ -1,9 +1,10 @@
 """Every table, imported in one place so that SQLModel.metadata is complete (Alembic)."""
 
 from app.audit.models import AuditEvent
+from app.erasure.models import Erasure
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.requests.models import RightsRequest
-from app.retention.models import RetentionRule
+from app.retention.models import LegalHold, RetentionRule
 from app.rights.models import PrivacyNotice, RecordHistory, Restriction
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.suppression import MarketingSuppression
@@ -12,7 +13,9 @@ __all__ = [
     "AuditEvent",
     "Delivery",
     "DeliveryAttempt",
+    "Erasure",
     "ExternalRef",
+    "LegalHold",
     "MarketingSuppression",
     "PrivacyNotice",
     "Recipient",

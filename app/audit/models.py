@@ -29,4 +29,5 @@ class AuditEvent(TenantScoped, table=True):
     request_id: str = Field(max_length=64)
     outcome: str = Field(max_length=16)
     status_code: int
+    items: int | None = Field(default=None)
     at: datetime = timestamp_field()

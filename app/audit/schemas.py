@@ -48,4 +48,7 @@ class AuditEventPublic(BaseModel):
     request_id: str = Field(description="The HTTP request's id (`X-Request-ID`).")
     outcome: AuditOutcome
     status_code: int = Field(description="The HTTP status the call answered.")
+    items: int | None = Field(
+        default=None, description="How many records a job's action touched (the purge)."
+    )
     at: datetime

@@ -33,9 +33,16 @@ def record_event(
     subject_id: uuid.UUID | None = None,
     record_id: uuid.UUID | None = None,
     rights_request_id: uuid.UUID | None = None,
+    items: int | None = None,
+    tenant_id: str | None = None,
 ) -> AuditEvent:
-    """Add an event to the session's transaction (the caller commits)."""
+    """Add an event to the session's transaction (the caller commits).
+
+    `tenant_id` is for system jobs only; in a tenant session the tenant is stamped.
+    """
     event = AuditEvent(
+        tenant_id=tenant_id or "",
+        items=items,
         actor=actor,
         action=action,
         subject_id=subject_id,

@@ -72,7 +72,11 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
                 "name": "rights requests",
                 "description": "Each request of a subject, with its Art 12(3) deadline.",
             },
-            {"name": "retention", "description": "Statutory retention rules."},
+            {
+                "name": "erasure",
+                "description": "Erasure checked against retention holds (Art 17).",
+            },
+            {"name": "retention", "description": "Statutory retention rules and legal holds."},
             {
                 "name": "recipients",
                 "description": "Webhooks told of rectifications, restrictions and erasures "

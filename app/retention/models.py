@@ -1,10 +1,12 @@
 """Retention rules as data: which records a law requires to be kept, and until when."""
 
+import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.core.db import JSONType, timestamp_field
+from app.core.db import JSONType, TenantScoped, UTCDateTime, id_field, timestamp_field
 
 
 class RetentionRule(SQLModel, table=True):
@@ -23,3 +25,21 @@ class RetentionRule(SQLModel, table=True):
     years: int
     active: bool = Field(default=True)
     created_at: datetime = timestamp_field()
+
+
+class LegalHold(TenantScoped, table=True):
+    """A hold placed by an authorised caller on a subject (all its records, also later
+    ones) or on one record: while active, nothing may erase what it covers."""
+
+    __tablename__ = "legal_hold"
+    __table_args__ = (sa.Index("ix_legal_hold_tenant_id_id", "tenant_id", "id"),)
+
+    id: uuid.UUID = id_field()
+    subject_id: uuid.UUID = Field(index=True)
+    record_id: uuid.UUID | None = Field(default=None, index=True)
+    reason: str = Field(max_length=1000)
+    placed_at: datetime = timestamp_field()
+    placed_by: str = Field(max_length=200)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    released_by: str | None = Field(default=None, max_length=200)

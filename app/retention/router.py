@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
 
-from app.core.deps import SessionDep, requires
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.core.deps import ClockDep, SessionDep, UnitOfWorkDep, audited, requires
 from app.core.errors import problem_responses
+from app.core.pagination import Page, PageParams, page_params
+from app.retention import legal_holds
+from app.retention.legal_holds import LegalHoldCreate, LegalHoldPublic
 from app.retention.schemas import RetentionRuleList, RetentionRulePublic
 from app.retention.service import all_rules
 
@@ -32,3 +38,76 @@ def list_retention_rules(session: SessionDep) -> RetentionRuleList:
     return RetentionRuleList(
         items=[RetentionRulePublic.model_validate(rule) for rule in all_rules(session)]
     )
+
+
+@router.post(
+    "/legal-holds",
+    status_code=201,
+    response_model=LegalHoldPublic,
+    summary="Place a legal hold",
+    operation_id="placeLegalHold",
+    dependencies=[requires("holds:write")],
+    responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
+    openapi_extra=audited("legal_hold.place"),
+)
+def place_legal_hold(
+    body: LegalHoldCreate, uow: UnitOfWorkDep, clock: ClockDep, response: Response
+) -> LegalHoldPublic:
+    """Place a hold on a subject (covering all its records, also ones added later) or on
+    one record, with a reason and an optional end. While it is active, nothing erases
+    what it covers: not the erasure, not the purge, not a record delete. A hold may be
+    placed on an erased subject's kept records too.
+
+    Requires scope `holds:write`.
+    """
+    now = clock()
+    hold = legal_holds.place(uow.session, body, actor=uow.actor, now=now)
+    uow.concerns(subject_id=hold.subject_id, record_id=hold.record_id)
+    response.headers["Location"] = f"/v1/legal-holds/{hold.id}"
+    return legal_holds.to_public(hold, now)
+
+
+@router.get(
+    "/legal-holds",
+    response_model=Page[LegalHoldPublic],
+    summary="List legal holds",
+    operation_id="listLegalHolds",
+    dependencies=[requires("holds:write")],
+    responses=problem_responses(400, 401, 403, 422),
+)
+def list_legal_holds(
+    session: SessionDep,
+    clock: ClockDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    subject_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[LegalHoldPublic]:
+    """The tenant's legal holds, oldest first, optionally of one subject.
+
+    Requires scope `holds:write`.
+    """
+    now = clock()
+    holds, next_cursor = legal_holds.list_holds(session, page=page, subject_id=subject_id)
+    return Page[LegalHoldPublic](
+        items=[legal_holds.to_public(h, now) for h in holds], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/legal-holds/{hold_id}/release",
+    response_model=LegalHoldPublic,
+    summary="Release a legal hold",
+    operation_id="releaseLegalHold",
+    dependencies=[requires("holds:write")],
+    responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=audited("legal_hold.release"),
+)
+def release_legal_hold(hold_id: uuid.UUID, uow: UnitOfWorkDep, clock: ClockDep) -> LegalHoldPublic:
+    """Release the hold. Kept records of an erased subject that nothing holds any more
+    are deleted by the next purge. Releasing twice answers 409.
+
+    Requires scope `holds:write`.
+    """
+    now = clock()
+    hold = legal_holds.release(uow.session, hold_id, actor=uow.actor, now=now)
+    uow.concerns(subject_id=hold.subject_id, record_id=hold.record_id)
+    return legal_holds.to_public(hold, now)

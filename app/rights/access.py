@@ -17,6 +17,7 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from app.erasure.service import current_report
 from app.retention.rules import statutory_holds
 from app.retention.service import active_rules
 from app.rights.notice import current_notice
@@ -28,7 +29,7 @@ from app.rights.schemas import (
 )
 from app.subjects.categories import Category
 from app.subjects.models import Record, Subject
-from app.subjects.schemas import RecordPublic
+from app.subjects.schemas import RecordPublic, SubjectStatus
 from app.subjects.service import subject_public
 
 
@@ -104,4 +105,7 @@ def access_report(
         automated_decision_making=text.automated_decision_making.model_dump(),
         generated_at=now,
         lang=lang,
+        erasure=current_report(session, subject)
+        if subject.status == SubjectStatus.erased
+        else None,
     )

@@ -251,6 +251,11 @@ class AccessReport(BaseModel):
     automated_decision_making: dict[str, Any]
     generated_at: datetime
     lang: Literal["sv", "en"]
+    erasure: dict[str, Any] | None = Field(
+        default=None,
+        description="For an erased subject: what was erased and what is kept, why and "
+        "until when (the current erasure report).",
+    )
 
 
 ReportRetention.model_rebuild()

@@ -5,7 +5,7 @@ real annotations.)
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -90,6 +90,9 @@ class Record(TenantScoped, table=True):
     source: str = Field(max_length=100)
     origin: str = Field(max_length=16)
     restricted: bool = Field(default=False)
+    # Set when the subject was erased and this record was kept under a hold: the last
+    # day it must be kept (null while an open-ended legal hold covers it).
+    kept_until: date | None = Field(default=None)
     version: int = Field(default=1)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()

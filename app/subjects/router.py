@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
-from app.core.deps import SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
-from app.core.errors import problem_responses
+from app.core.deps import ClockDep, SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
+from app.core.errors import Conflict, problem_responses
 from app.core.etag import check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
+from app.retention.holds import active_legal_holds, holds_on
+from app.retention.service import active_rules
 from app.subjects import service
 from app.subjects.categories import Category
 from app.subjects.schemas import (
@@ -199,3 +201,44 @@ def get_record(record_id: uuid.UUID, session: SessionDep, response: Response) ->
     record = service.get_record_for_processing(session, record_id)
     response.headers["ETag"] = etag_for(record.version)
     return RecordPublic.model_validate(record)
+
+
+@router.delete(
+    "/records/{record_id}",
+    status_code=204,
+    summary="Delete a record",
+    operation_id="deleteRecord",
+    dependencies=[requires("subjects:write")],
+    responses=problem_responses(401, 403, 404, 409, 410, 412, 422),
+    openapi_extra=audited("record.delete"),
+)
+def delete_record(
+    record_id: uuid.UUID, uow: UnitOfWorkDep, clock: ClockDep, if_match: IfMatch = None
+) -> Response:
+    """Delete one record (and its rectification history) from the system of record.
+
+    A record that a hold covers — a statutory retention rule or a legal hold — cannot
+    be deleted: 409, naming the holds. An erased subject answers 410.
+
+    Requires scope `subjects:write`.
+    """
+    record = service.get_record(uow.session, record_id)
+    subject = service.get_writable_subject(uow.session, record.subject_id)
+    uow.concerns(subject_id=subject.id, record_id=record.id)
+    check_if_match(if_match, record.version)
+    now = clock()
+    holds = holds_on(
+        record_id=record.id,
+        category=record.category,
+        data=record.data,
+        rules=active_rules(uow.session),
+        legal_holds=active_legal_holds(uow.session, subject.id, now),
+        today=now.date(),
+    )
+    if holds:
+        raise Conflict(
+            "The record is held and cannot be deleted: "
+            + "; ".join(f"{h.kind} {h.id} until {h.until or 'released'}" for h in holds)
+        )
+    uow.session.delete(record)
+    return Response(status_code=204)

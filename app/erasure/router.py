@@ -1,0 +1,69 @@
+"""The erasure endpoint (Art 17)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.core.deps import ClockDep, UnitOfWorkDep, audited, requires
+from app.core.errors import NotFound, problem_responses
+from app.erasure import service
+from app.erasure.schemas import ErasureReport
+from app.requests import service as requests
+from app.subjects.models import Subject
+from app.subjects.schemas import SubjectStatus
+
+router = APIRouter(tags=["erasure"])
+
+
+@router.post(
+    "/subjects/{subject_id}/erasure",
+    response_model=ErasureReport,
+    summary="Erase a subject (Art 17)",
+    operation_id="eraseSubject",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=audited("subject.erase"),
+)
+def erase_subject(
+    subject_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    dry_run: Annotated[bool, Query(description="Return the plan and change nothing.")] = False,
+    rights_request_id: Annotated[
+        uuid.UUID | None, Query(description="The rights request this call serves.")
+    ] = None,
+) -> dict[str, Any]:
+    """Erase everything about the subject that no hold protects, in one transaction.
+
+    Records no hold covers are deleted with their rectification history. Records a hold
+    covers are kept, restricted, with the last day they must be kept: a statutory rule
+    (Bokföringslagen 7 kap. 2 §: invoices, and orders that are verifications) or a legal
+    hold (`until: null` while it has no end). The subject's emails and phones are
+    removed, its marketing objection survives (as hashes), it becomes `erased` and
+    accepts no more writes (410). Recipients are told (ids only). Kept records are
+    deleted by the purge when their last hold ends.
+
+    The report names every record erased and kept, and each hold's kind, id, reference
+    and `until`. `?dry_run=true` returns the plan and changes nothing. Erasing an
+    erased subject answers its current report.
+
+    Requires scope `rights:write`.
+    """
+    subject = uow.session.get(Subject, subject_id, with_for_update=True, populate_existing=True)
+    if subject is None:
+        raise NotFound("No subject with this id.")
+    uow.concerns(subject_id=subject.id)
+    linked = requests.linked_request(uow.session, rights_request_id, subject_id=subject.id)
+    if linked is not None:
+        uow.concerns(rights_request_id=linked.id)
+    if subject.status == SubjectStatus.erased:
+        return service.current_report(uow.session, subject)
+    now = clock()
+    if dry_run:
+        return service.report(
+            subject, service.plan(uow.session, subject, now=now), dry_run=True, erased_at=None
+        )
+    return service.erase(uow.session, subject, actor=uow.actor, tenant_id=uow.tenant, now=now)

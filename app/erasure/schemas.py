@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class HoldOut(BaseModel):
+    kind: Literal["statutory", "legal"]
+    id: str = Field(description="The retention rule's code or the legal hold's id.")
+    reference: str = Field(description="The law, or the legal hold's reason.")
+    until: date | None = Field(description="Last day kept; `null`: an open-ended legal hold.")
+
+
+class ErasedRecord(BaseModel):
+    id: uuid.UUID
+    category: str
+
+
+class KeptRecord(BaseModel):
+    id: uuid.UUID
+    category: str
+    until: date | None = Field(description="Last day any hold keeps it; `null`: no end yet.")
+    holds: list[HoldOut]
+
+
+class ErasureCounts(BaseModel):
+    erased: int
+    kept: int
+
+
+class ErasureReport(BaseModel):
+    """What was (or, in a dry run, would be) erased and kept, why and until when."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                "status": "erased",
+                "dry_run": False,
+                "erased_at": "2026-11-25T09:30:00Z",
+                "erased": [{"id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71", "category": "contact"}],
+                "kept": [
+                    {
+                        "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a72",
+                        "category": "sales_document",
+                        "until": "2031-12-31",
+                        "holds": [
+                            {
+                                "kind": "statutory",
+                                "id": "se-bfl-7-2",
+                                "reference": "Bokföringslagen (1999:1078) 7 kap. 2 §",
+                                "until": "2031-12-31",
+                            }
+                        ],
+                    }
+                ],
+                "counts": {"erased": 1, "kept": 1},
+            }
+        }
+    )
+
+    subject_id: uuid.UUID
+    status: str
+    dry_run: bool
+    erased_at: datetime | None
+    erased: list[ErasedRecord]
+    kept: list[KeptRecord]
+    counts: ErasureCounts

@@ -1,0 +1,164 @@
+"""Placing and releasing legal holds (Art 17(3)(e): establishment, exercise or defence
+of legal claims; an authority's request)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import Session, col, select
+
+from app.core.clock import Rfc3339
+from app.core.errors import Conflict, NotFound, UnprocessableContent
+from app.core.pagination import PageParams, paginate
+from app.retention.holds import active_legal_holds, holds_on, kept_until
+from app.retention.models import LegalHold
+from app.retention.service import active_rules
+from app.subjects import service as subjects
+from app.subjects.models import Record, Subject
+from app.subjects.schemas import SubjectStatus
+
+
+class LegalHoldCreate(BaseModel):
+    """A hold on a whole subject (`subject_id`) or on one record (`record_id`)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                    "reason": "Dispute over invoice F-2024-0042 (case T 1234-26)",
+                    "ends_at": None,
+                }
+            ]
+        },
+    )
+
+    subject_id: uuid.UUID | None = None
+    record_id: uuid.UUID | None = None
+    reason: str = Field(min_length=1, max_length=1000)
+    ends_at: Rfc3339 | None = Field(default=None, description="Optional end; none: until released.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> LegalHoldCreate:
+        if (self.subject_id is None) == (self.record_id is None):
+            raise ValueError("give exactly one of `subject_id` and `record_id`")
+        return self
+
+
+class LegalHoldPublic(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a95",
+                "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                "record_id": None,
+                "reason": "Dispute over invoice F-2024-0042 (case T 1234-26)",
+                "placed_at": "2026-11-25T09:30:00Z",
+                "ends_at": None,
+                "released_at": None,
+                "active": True,
+            }
+        },
+    )
+
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    record_id: uuid.UUID | None
+    reason: str
+    placed_at: datetime
+    ends_at: datetime | None
+    released_at: datetime | None
+    active: bool = Field(description="Not released and not past `ends_at`.")
+
+
+def to_public(hold: LegalHold, now: datetime) -> LegalHoldPublic:
+    active = hold.released_at is None and (hold.ends_at is None or hold.ends_at > now)
+    return LegalHoldPublic(
+        id=hold.id,
+        subject_id=hold.subject_id,
+        record_id=hold.record_id,
+        reason=hold.reason,
+        placed_at=hold.placed_at,
+        ends_at=hold.ends_at,
+        released_at=hold.released_at,
+        active=active,
+    )
+
+
+def place(session: Session, body: LegalHoldCreate, *, actor: str, now: datetime) -> LegalHold:
+    """Place a hold. The subject's row is locked, so a running purge cannot interleave."""
+    if body.record_id is not None:
+        record = subjects.get_record(session, body.record_id)
+        subject_id = record.subject_id
+    else:
+        assert body.subject_id is not None
+        subject_id = body.subject_id
+    subject = session.get(Subject, subject_id, with_for_update=True, populate_existing=True)
+    if subject is None:
+        raise NotFound("No subject with this id.")
+    if body.ends_at is not None and body.ends_at <= now:
+        raise UnprocessableContent(
+            "`ends_at` is in the past.",
+            errors=[{"loc": ["body", "ends_at"], "msg": "must be in the future"}],
+        )
+    hold = LegalHold(
+        subject_id=subject_id,
+        record_id=body.record_id,
+        reason=body.reason,
+        placed_by=actor,
+        placed_at=now,
+        ends_at=body.ends_at,
+    )
+    session.add(hold)
+    session.flush()
+    if subject.status == SubjectStatus.erased:
+        _recompute_kept(session, subject, now)
+    return hold
+
+
+def release(session: Session, hold_id: uuid.UUID, *, actor: str, now: datetime) -> LegalHold:
+    hold = session.get(LegalHold, hold_id)
+    if hold is None:
+        raise NotFound("No legal hold with this id.")
+    subject = session.get(Subject, hold.subject_id, with_for_update=True, populate_existing=True)
+    if hold.released_at is not None:
+        raise Conflict("The legal hold is already released.")
+    hold.released_at = now
+    hold.released_by = actor
+    session.flush()
+    if subject is not None and subject.status == SubjectStatus.erased:
+        _recompute_kept(session, subject, now)
+    return hold
+
+
+def _recompute_kept(session: Session, subject: Subject, now: datetime) -> None:
+    """Kept records of an erased subject carry the date their holds end."""
+    rules = active_rules(session)
+    legal = active_legal_holds(session, subject.id, now)
+    for record in session.exec(select(Record).where(Record.subject_id == subject.id)).all():
+        holds = holds_on(
+            record_id=record.id,
+            category=record.category,
+            data=record.data,
+            rules=rules,
+            legal_holds=legal,
+            today=now.date(),
+        )
+        # No hold left: kept until yesterday, so that the next purge takes it.
+        record.kept_until = (
+            kept_until(holds) if holds else now.date().fromordinal(now.date().toordinal() - 1)
+        )
+
+
+def list_holds(
+    session: Session, *, page: PageParams, subject_id: uuid.UUID | None
+) -> tuple[Sequence[LegalHold], str | None]:
+    statement = select(LegalHold)
+    if subject_id is not None:
+        statement = statement.where(col(LegalHold.subject_id) == subject_id)
+    return paginate(session, statement, LegalHold.id, page)

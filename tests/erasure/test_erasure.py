@@ -1,0 +1,240 @@
+"""Erasure checked against retention holds, and the purge that follows."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from app.erasure.service import purge_once
+from tests.conftest import CONTACT, INVOICE_2024, MEETING, NETWORK, NOTE, PERSONAL_VALUES, Api
+
+INVOICE_2018 = copy.deepcopy(INVOICE_2024)
+INVOICE_2018["data"].update(number="F-2018-7", date="2018-06-01")
+QUOTE = copy.deepcopy(INVOICE_2024)
+QUOTE["data"].update(kind="quote", number="Q-1")
+TODAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> object:
+    real = app.state.clock
+    app.state.clock = lambda: TODAY
+    yield app.state.clock
+    app.state.clock = real
+
+
+def rows(api: Api, table: str, subject_id: str) -> int:
+    sid = uuid.UUID(subject_id)
+    with api.engine.connect() as conn:
+        return conn.execute(
+            sa.text(f"SELECT count(*) FROM {table} WHERE subject_id = :s"),
+            {"s": sid.hex if api.engine.dialect.name == "sqlite" else sid},
+        ).scalar_one()
+
+
+def full_subject(api: Api) -> tuple[str, dict[str, str]]:
+    subject = api.create_subject(
+        emails=["asa.oberg@example.se"],
+        phones=["070-123 45 67"],
+        external_refs=[{"system": "crm", "id": "C-1001"}],
+    )
+    ids = {}
+    for name, record in (
+        ("contact", CONTACT),
+        ("note", NOTE),
+        ("meeting", MEETING),
+        ("invoice_2024", INVOICE_2024),
+        ("invoice_2018", INVOICE_2018),
+        ("quote", QUOTE),
+        ("network", NETWORK),
+    ):
+        ids[name] = api.add_record(subject["id"], record)["id"]
+    return subject["id"], ids
+
+
+def test_full_scenario_dry_run_erase_purge(api: Api, app: FastAPI, clock: object) -> None:
+    sid, ids = full_subject(api)
+    api.patch(f"/v1/records/{ids['contact']}", json={"data": {"title": "CEO"}})
+    before = api.row_counts()
+
+    dry = api.post(f"/v1/subjects/{sid}/erasure?dry_run=true")
+    assert dry.status_code == 200, dry.text
+    plan = dry.json()
+    assert plan["dry_run"] is True
+    assert [k["id"] for k in plan["kept"]] == [ids["invoice_2024"]]
+    after_dry = api.row_counts()
+    assert {k: v for k, v in after_dry.items() if k != "audit_event"} == {
+        k: v for k, v in before.items() if k != "audit_event"
+    }
+    assert after_dry["audit_event"] == before["audit_event"] + 1
+
+    response = api.post(f"/v1/subjects/{sid}/erasure")
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["status"] == "erased" and report["dry_run"] is False
+    assert report["kept"] == [
+        {
+            "id": ids["invoice_2024"],
+            "category": "sales_document",
+            "until": "2031-12-31",
+            "holds": [
+                {
+                    "kind": "statutory",
+                    "id": "se-bfl-7-2",
+                    "reference": "Bokföringslagen (1999:1078) 7 kap. 2 §",
+                    "until": "2031-12-31",
+                }
+            ],
+        }
+    ]
+    assert sorted(e["id"] for e in report["erased"]) == sorted(
+        v for k, v in ids.items() if k != "invoice_2024"
+    )
+    assert report["counts"] == {"erased": 6, "kept": 1}
+    # Checked with SQL: only the 2024 invoice is left, restricted; history gone.
+    assert rows(api, "record", sid) == 1
+    assert rows(api, "record_history", sid) == 0
+    assert rows(api, "subject_identifier", sid) == 0
+    with api.engine.connect() as conn:
+        kept = conn.execute(
+            sa.text("SELECT restricted, kept_until FROM record WHERE tenant_id = :t"),
+            {"t": api.tenant},
+        ).one()
+    assert bool(kept[0]) is True and str(kept[1]) == "2031-12-31"
+
+    # Afterwards: writes 410, processing reads do not serve it, the report is stable.
+    assert api.post(f"/v1/subjects/{sid}/records", json=NOTE).status_code == 410
+    assert (
+        api.patch(f"/v1/records/{ids['invoice_2024']}", json={"data": {"number": "X"}}).status_code
+        == 410
+    )
+    assert api.get(f"/v1/records/{ids['invoice_2024']}").status_code == 423
+    assert api.get(f"/v1/subjects/{sid}").json()["status"] == "erased"
+    again = api.post(f"/v1/subjects/{sid}/erasure")
+    assert again.status_code == 200 and again.json()["kept"] == report["kept"]
+    access = api.get(f"/v1/subjects/{sid}/access-report").json()
+    assert [r["id"] for r in access["records"]] == [ids["invoice_2024"]]
+    assert access["subject"]["emails"] == []
+    assert access["erasure"]["kept"] == report["kept"]
+
+    # Purge on 2031-12-31 keeps it; on 2032-01-01 it goes, leaving a tombstone.
+    engine = app.state.engine
+    assert purge_once(engine, now=datetime(2031, 12, 31, tzinfo=UTC), run_id="t1").purged == 0
+    purge = purge_once(engine, now=datetime(2032, 1, 1, tzinfo=UTC), run_id="t2")
+    assert purge.purged >= 1
+    assert rows(api, "record", sid) == 0
+    assert rows(api, "external_ref", sid) == 0
+    final = api.post(f"/v1/subjects/{sid}/erasure").json()
+    assert final["kept"] == [] and final["counts"] == {"erased": 7, "kept": 0}
+    events = api.get("/v1/audit-events?action=record.purge").json()["items"]
+    assert [(e["subject_id"], e["items"], e["actor"]) for e in events] == [(sid, 1, "system:purge")]
+    text = str(api.get("/v1/audit-events?limit=500").json())
+    for value in PERSONAL_VALUES:
+        assert value not in text
+
+
+def test_legal_hold_keeps_everything_until_released(api: Api, app: FastAPI, clock: object) -> None:
+    sid, ids = full_subject(api)
+    hold = api.post(
+        "/v1/legal-holds",
+        json={"subject_id": sid, "reason": "Dispute T 1-26"},
+        scopes=["holds:write"],
+    )
+    assert hold.status_code == 201, hold.text
+    report = api.post(f"/v1/subjects/{sid}/erasure").json()
+    assert report["erased"] == []
+    assert len(report["kept"]) == 7
+    assert all(k["until"] is None for k in report["kept"] if k["id"] != ids["invoice_2024"])
+    assert any(
+        h["kind"] == "legal" and h["id"] == hold.json()["id"] and h["until"] is None
+        for k in report["kept"]
+        for h in k["holds"]
+    )
+    engine = app.state.engine
+    assert purge_once(engine, now=TODAY, run_id="t3").purged == 0
+    released = api.post(f"/v1/legal-holds/{hold.json()['id']}/release", scopes=["holds:write"])
+    assert released.status_code == 200 and released.json()["active"] is False
+    assert api.post(f"/v1/legal-holds/{hold.json()['id']}/release").status_code == 409
+    purge_once(engine, now=TODAY, run_id="t4")
+    assert rows(api, "record", sid) == 1  # the 2024 invoice is still under BFL 7:2
+    assert api.post(f"/v1/subjects/{sid}/erasure").json()["kept"][0]["id"] == ids["invoice_2024"]
+
+
+def test_record_hold_blocks_delete_and_purge(api: Api, clock: object) -> None:
+    subject = api.create_subject(records=[NOTE])
+    note = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]
+    hold = api.post(
+        "/v1/legal-holds", json={"record_id": note["id"], "reason": "Authority request"}
+    )
+    assert hold.json()["subject_id"] == subject["id"]
+    deleted = api.delete(f"/v1/records/{note['id']}")
+    assert deleted.status_code == 409
+    assert api.get(f"/v1/records/{note['id']}").status_code == 200
+    invoice = api.add_record(subject["id"], INVOICE_2024)
+    assert api.delete(f"/v1/records/{invoice['id']}").status_code == 409  # BFL 7:2
+    quote = api.add_record(subject["id"], QUOTE)
+    assert api.delete(f"/v1/records/{quote['id']}").status_code == 204
+    assert api.get(f"/v1/records/{quote['id']}").status_code == 404
+    listed = api.get(f"/v1/legal-holds?subject_id={subject['id']}").json()["items"]
+    assert [h["id"] for h in listed] == [hold.json()["id"]]
+
+
+def test_objection_survives_erasure(api: Api, clock: object) -> None:
+    subject = api.create_subject(emails=["asa.oberg@example.se"], records=[CONTACT])
+    api.post(f"/v1/subjects/{subject['id']}/marketing-objection")
+    api.post(f"/v1/subjects/{subject['id']}/erasure")
+    api.create_subject(emails=["Asa.Oberg@example.se"])
+    check = api.post(
+        "/v1/marketing/check",
+        json={"emails": ["asa.oberg@example.se"], "subject_ids": [subject["id"]]},
+    )
+    assert [(r["allowed"], r["reason"]) for r in check.json()["results"]] == [
+        (False, "objection"),
+        (False, "objection"),
+    ]
+
+
+def test_erasure_racing_record_writes_leaves_nothing_unheld(api: Api, clock: object) -> None:
+    subject = api.create_subject(records=[CONTACT])
+    results: list[int] = []
+
+    def writer() -> None:
+        for _ in range(10):
+            results.append(api.post(f"/v1/subjects/{subject['id']}/records", json=NOTE).status_code)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    erasure = api.post(f"/v1/subjects/{subject['id']}/erasure")
+    thread.join()
+    assert erasure.status_code == 200
+    assert set(results) <= {201, 410}
+    assert rows(api, "record", subject["id"]) == 0  # notes are never held
+
+
+def test_erasure_errors_and_scopes(api: Api, other_api: Api, clock: object) -> None:
+    subject = api.create_subject()
+    url = f"/v1/subjects/{subject['id']}/erasure"
+    assert api.post(url, scopes=["subjects:write"]).status_code == 403
+    assert other_api.post(url).status_code == 404
+    assert (
+        other_api.post(
+            "/v1/legal-holds", json={"subject_id": subject["id"], "reason": "x"}
+        ).status_code
+        == 404
+    )
+    assert api.post("/v1/legal-holds", json={"reason": "x"}).status_code == 422
+    assert (
+        api.post(
+            "/v1/legal-holds",
+            json={"subject_id": subject["id"], "reason": "x"},
+            scopes=["rights:write"],
+        ).status_code
+        == 403
+    )
+    assert api.get(f"/v1/subjects/{subject['id']}").json()["status"] == "active"

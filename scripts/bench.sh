@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): they print their numbers. Needs PostgreSQL like the tests.
-# Usage: scripts/bench.sh [marketing|export|all] [extra args for the benchmark]
+# Usage: scripts/bench.sh [marketing|export|erasure|all] [extra args for the benchmark]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +14,11 @@ shift || true
 case "$which" in
     marketing) .venv/bin/python -m bench.marketing_check "$@" ;;
     export) .venv/bin/python -m bench.export "$@" ;;
+    erasure) .venv/bin/python -m bench.erasure "$@" ;;
     all)
-        .venv/bin/python -m bench.marketing_check "$@"
-        .venv/bin/python -m bench.export "$@"
+        .venv/bin/python -m bench.marketing_check
+        .venv/bin/python -m bench.export
+        .venv/bin/python -m bench.erasure
         ;;
-    *) echo "usage: scripts/bench.sh [marketing|export|all]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [marketing|export|erasure|all]" >&2; exit 2 ;;
 esac

@@ -238,3 +238,40 @@ def test_erasure_errors_and_scopes(api: Api, other_api: Api, clock: object) -> N
         == 403
     )
     assert api.get(f"/v1/subjects/{subject['id']}").json()["status"] == "active"
+
+
+def test_concurrent_erasures_answer_the_same_report(api: Api, clock: object) -> None:
+    subject = api.create_subject(records=[CONTACT, INVOICE_2024, NOTE])
+    answers: list[object] = []
+
+    def erase() -> None:
+        response = api.post(f"/v1/subjects/{subject['id']}/erasure")
+        answers.append((response.status_code, response.json()["kept"], response.json()["counts"]))
+
+    threads = [threading.Thread(target=erase) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 3 and all(a == answers[0] for a in answers)
+    assert answers[0][0] == 200  # type: ignore[index]
+    assert rows(api, "record", subject["id"]) == 1
+
+
+def test_foreign_tenant_cannot_touch_holds_or_records(
+    api: Api, other_api: Api, clock: object
+) -> None:
+    subject = api.create_subject(records=[NOTE])
+    note = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]
+    hold = api.post("/v1/legal-holds", json={"subject_id": subject["id"], "reason": "x"}).json()
+    assert other_api.post(f"/v1/legal-holds/{hold['id']}/release").status_code == 404
+    assert other_api.get(f"/v1/legal-holds?subject_id={subject['id']}").json()["items"] == []
+    assert other_api.delete(f"/v1/records/{note['id']}").status_code == 404
+    assert (
+        other_api.post("/v1/legal-holds", json={"record_id": note["id"], "reason": "x"}).status_code
+        == 404
+    )
+    assert other_api.post(f"/v1/subjects/{subject['id']}/erasure?dry_run=true").status_code == 404
+    assert (
+        api.get(f"/v1/legal-holds?subject_id={subject['id']}").json()["items"][0]["active"] is True
+    )

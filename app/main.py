@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,6 +28,7 @@ from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
+from app.erasure.service import purge_once
 from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
 from app.ops.router import router as ops_router
@@ -64,6 +66,20 @@ async def dispatch_forever(app: FastAPI) -> None:
         await asyncio.sleep(settings.dispatch_interval_seconds)
 
 
+async def purge_forever(app: FastAPI) -> None:
+    """Run the purge every `purge_interval_seconds` (safe beside other replicas')."""
+    settings: Settings = app.state.settings
+    while True:
+        await asyncio.sleep(settings.purge_interval_seconds)
+        try:
+            report = await run_in_threadpool(
+                purge_once, app.state.engine, now=app.state.clock(), run_id=f"purge-{uuid.uuid4()}"
+            )
+            logger.info("purge pass", extra={"purged": report.purged, "held": report.still_held})
+        except Exception as exc:  # noqa: BLE001 - keep the loop alive; the next pass retries
+            logger.error("purge pass failed", extra={"error_type": type(exc).__name__})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for `settings` (default: from the environment)."""
     settings = settings or get_settings()
@@ -74,11 +90,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threads = settings.worker_threads or (4 if settings.is_sqlite else 40)
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-        worker = None
+        workers = []
         if settings.dispatch_interval_seconds > 0:
-            worker = asyncio.create_task(dispatch_forever(app))
+            workers.append(asyncio.create_task(dispatch_forever(app)))
+        if settings.purge_interval_seconds > 0:
+            workers.append(asyncio.create_task(purge_forever(app)))
         yield
-        if worker is not None:
+        for worker in workers:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_attempts: int = Field(default=10, ge=1, le=50)
     webhook_backoff_seconds: float = Field(default=30.0, ge=0)
+    purge_interval_seconds: float = Field(
+        default=0, ge=0, description="Run the purge inside the service this often; 0: off"
+    )
     dispatch_interval_seconds: float = Field(
         default=5.0, ge=0, description="How often the service sends webhooks; 0 turns it off"
     )

@@ -4,7 +4,7 @@ from app.audit.models import AuditEvent
 from app.erasure.models import Erasure
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.requests.models import RightsRequest
-from app.retention.models import LegalHold, RetentionRule
+from app.retention.models import LegalHold, RetentionRule, TenantRetentionRule
 from app.rights.models import PrivacyNotice, RecordHistory, Restriction
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.suppression import MarketingSuppression
@@ -26,4 +26,5 @@ __all__ = [
     "RightsRequest",
     "Subject",
     "SubjectIdentifier",
+    "TenantRetentionRule",
 ]

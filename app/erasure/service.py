@@ -24,8 +24,8 @@ from app.erasure.models import Erasure
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.retention.holds import Hold, active_legal_holds, holds_on, kept_until
-from app.retention.models import LegalHold, RetentionRule
-from app.retention.service import active_rules
+from app.retention.models import LegalHold
+from app.retention.service import active_rules, rules_of_tenant
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.schemas import SubjectStatus
 
@@ -226,7 +226,6 @@ def purge_once(engine: Engine, *, now: datetime, batch: int = 5000, run_id: str)
             if not candidates:
                 return result
             after = (candidates[-1][2], candidates[-1][0])
-            rules = session.exec(select(RetentionRule).where(col(RetentionRule.active))).all()
             by_subject: dict[tuple[str, uuid.UUID], list[Any]] = {}
             for row in candidates:
                 by_subject.setdefault((row[1], row[2]), []).append(row)
@@ -236,6 +235,7 @@ def purge_once(engine: Engine, *, now: datetime, batch: int = 5000, run_id: str)
                     select(Subject.id).where(Subject.id == subject_id).with_for_update(read=True)
                 ).all()
                 legal = _legal_holds_of(session, tenant_id, subject_id, now)
+                rules = rules_of_tenant(session, tenant_id)
                 doomed: list[uuid.UUID] = []
                 for record_id, _tenant, _subject, category, data in records:
                     holds = holds_on(

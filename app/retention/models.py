@@ -43,3 +43,25 @@ class LegalHold(TenantScoped, table=True):
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     released_by: str | None = Field(default=None, max_length=200)
+
+
+class TenantRetentionRule(TenantScoped, table=True):
+    """A retention rule a tenant adds for itself (e.g. a contractual one), beside the
+    built-in statutory rules, which no tenant can change."""
+
+    __tablename__ = "tenant_retention_rule"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "code"),)
+
+    id: uuid.UUID = id_field()
+    code: str = Field(max_length=64)
+    reference: str = Field(max_length=300)
+    title_sv: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    category: str = Field(max_length=32)
+    kinds: list[str] = Field(sa_type=JSONType)
+    verification_kinds: list[str] = Field(sa_type=JSONType)
+    basis: str = Field(max_length=32)
+    years: int
+    active: bool = Field(default=True)
+    created_at: datetime = timestamp_field()
+    updated_by: str = Field(max_length=200)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.core.deps import ClockDep, SessionDep, UnitOfWorkDep, audited, requires
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageParams, page_params
-from app.retention import legal_holds
+from app.retention import legal_holds, service
 from app.retention.legal_holds import LegalHoldCreate, LegalHoldPublic
+from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionRuleList, RetentionRulePublic
-from app.retention.service import all_rules
+from app.retention.service import RetentionRuleIn, all_rules
 
 router = APIRouter(tags=["retention"])
 
@@ -35,9 +36,62 @@ def list_retention_rules(session: SessionDep) -> RetentionRuleList:
 
     Requires scope `rights:read`.
     """
-    return RetentionRuleList(
-        items=[RetentionRulePublic.model_validate(rule) for rule in all_rules(session)]
+    return RetentionRuleList(items=[_public(rule) for rule in all_rules(session)])
+
+
+def _public(rule: Any) -> RetentionRulePublic:
+    return RetentionRulePublic.model_validate(
+        {
+            **{f: getattr(rule, f) for f in RetentionRuleIn.model_fields},
+            "code": rule.code,
+            "built_in": isinstance(rule, RetentionRule),
+        }
     )
+
+
+@router.put(
+    "/retention-rules/{code}",
+    response_model=RetentionRulePublic,
+    summary="Add or replace a tenant's own retention rule",
+    operation_id="putRetentionRule",
+    dependencies=[requires("admin")],
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422),
+    openapi_extra=audited("retention_rule.put"),
+)
+def put_retention_rule(
+    code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")],
+    body: RetentionRuleIn,
+    uow: UnitOfWorkDep,
+) -> RetentionRulePublic:
+    """Add or replace one of the tenant's own rules (e.g. a contractual retention of
+    orders), validated. It applies to the tenant's next erasures and purges. Built-in
+    statutory rules cannot be changed or removed (409).
+
+    Requires scope `admin`.
+    """
+    return _public(service.put_rule(uow.session, code, body, actor=uow.actor))
+
+
+@router.delete(
+    "/retention-rules/{code}",
+    status_code=204,
+    summary="Remove a tenant's own retention rule",
+    operation_id="deleteRetentionRule",
+    dependencies=[requires("admin")],
+    responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=audited("retention_rule.delete"),
+)
+def delete_retention_rule(
+    code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")], uow: UnitOfWorkDep
+) -> Response:
+    """Remove one of the tenant's own rules. It no longer keeps records of later
+    erasures; records an erasure already kept under it are re-checked by the purge when
+    their recorded date passes. Built-in rules answer 409.
+
+    Requires scope `admin`.
+    """
+    service.delete_rule(uow.session, code)
+    return Response(status_code=204)
 
 
 @router.post(

@@ -22,6 +22,7 @@ class RetentionRulePublic(BaseModel):
                 "basis": "financial_year_end",
                 "years": 7,
                 "active": True,
+                "built_in": True,
             }
         },
     )
@@ -41,6 +42,9 @@ class RetentionRulePublic(BaseModel):
     )
     years: int
     active: bool
+    built_in: bool = Field(
+        description="A statutory rule of the service (read-only), or the tenant's own."
+    )
 
 
 class RetentionRuleList(BaseModel):

@@ -275,3 +275,63 @@ def test_foreign_tenant_cannot_touch_holds_or_records(
     assert (
         api.get(f"/v1/legal-holds?subject_id={subject['id']}").json()["items"][0]["active"] is True
     )
+
+
+ORDER_RULE = {
+    "reference": "Customer contract section 12",
+    "title_sv": "Order bevaras i tio år enligt avtal.",
+    "title_en": "Orders are kept for ten years under the contract.",
+    "category": "sales_document",
+    "kinds": ["order"],
+    "years": 10,
+}
+
+
+def test_tenant_rules_are_data_changeable_under_admin(
+    api: Api, other_api: Api, clock: object
+) -> None:
+    builtin = api.client.put(
+        "/v1/retention-rules/se-bfl-7-2", json=ORDER_RULE, headers=api.headers(["admin"])
+    )
+    assert builtin.status_code == 409
+    for bad in (
+        {**ORDER_RULE, "years": 0},
+        {**ORDER_RULE, "category": "note"},
+        {**ORDER_RULE, "kinds": ["receipt"]},
+        {**ORDER_RULE, "verification_kinds": ["invoice"]},
+    ):
+        response = api.client.put(
+            "/v1/retention-rules/contract-orders", json=bad, headers=api.headers(["admin"])
+        )
+        assert response.status_code == 422, bad
+    assert (
+        api.client.put(
+            "/v1/retention-rules/contract-orders",
+            json=ORDER_RULE,
+            headers=api.headers(["rights:write"]),
+        ).status_code
+        == 403
+    )
+    put = api.client.put(
+        "/v1/retention-rules/contract-orders", json=ORDER_RULE, headers=api.headers(["admin"])
+    )
+    assert put.status_code == 200, put.text
+    assert put.json()["built_in"] is False
+    codes = {r["code"]: r["built_in"] for r in api.get("/v1/retention-rules").json()["items"]}
+    assert codes == {"se-bfl-7-2": True, "contract-orders": False}
+    assert [r["code"] for r in other_api.get("/v1/retention-rules").json()["items"]] == [
+        "se-bfl-7-2"
+    ]
+
+    order = copy.deepcopy(INVOICE_2024)
+    order["data"].update(kind="order", number="O-1")  # not a verification: BFL does not hold it
+    subject = api.create_subject(records=[order, NOTE])
+    report = api.post(f"/v1/subjects/{subject['id']}/erasure").json()
+    assert [(k["category"], k["until"], k["holds"][0]["id"]) for k in report["kept"]] == [
+        ("sales_document", "2034-12-31", "contract-orders")
+    ]
+    same = other_api.create_subject(records=[order])
+    assert other_api.post(f"/v1/subjects/{same['id']}/erasure").json()["kept"] == []
+    assert api.delete("/v1/retention-rules/contract-orders", scopes=["admin"]).status_code == 204
+    assert api.delete("/v1/retention-rules/se-bfl-7-2", scopes=["admin"]).status_code == 409
+    assert api.delete("/v1/retention-rules/contract-orders", scopes=["admin"]).status_code == 404

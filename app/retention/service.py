@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
@@ -66,7 +66,7 @@ class RetentionRuleIn(BaseModel):
     verification_kinds: list[SalesDocumentKind] = []
     basis: Literal["financial_year_end"] = "financial_year_end"
     years: Annotated[int, Field(ge=1, le=30)]
-    active: bool = True
+    active: StrictBool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> RetentionRuleIn:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Header
+
 from app.core.errors import PreconditionFailed
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you last read; a stale one answers 412 and changes nothing.",
+    ),
+]
 
 
 def etag_for(version: int) -> str:

@@ -55,10 +55,7 @@ def erase_subject(
     subject = uow.session.get(Subject, subject_id, with_for_update=True, populate_existing=True)
     if subject is None:
         raise NotFound("No subject with this id.")
-    uow.concerns(subject_id=subject.id)
-    linked = requests.linked_request(uow.session, rights_request_id, subject_id=subject.id)
-    if linked is not None:
-        uow.concerns(rights_request_id=linked.id)
+    requests.link_call(uow, subject.id, rights_request_id)
     if subject.status == SubjectStatus.erased:
         return service.current_report(uow.session, subject)
     now = clock()

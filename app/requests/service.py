@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, or_, select
 
 from app.core.clock import utcnow
+from app.core.deps import UnitOfWork
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.core.pagination import PageParams, paginate
 from app.requests.deadlines import ART_12_3, due_at
@@ -148,3 +149,12 @@ def to_public(request: RightsRequest, *, now: datetime | None = None) -> RightsR
         overdue=request.status == RequestStatus.open and request.due_at < now,
         legal_reference=ART_12_3.reference,
     )
+
+
+def link_call(uow: UnitOfWork, subject_id: uuid.UUID, rights_request_id: uuid.UUID | None) -> None:
+    """Name the subject of a right's call and the rights request it serves (validated),
+    for the call's audit event."""
+    uow.concerns(subject_id=subject_id)
+    linked = linked_request(uow.session, rights_request_id, subject_id=subject_id)
+    if linked is not None:
+        uow.concerns(rights_request_id=linked.id)

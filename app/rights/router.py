@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
@@ -16,13 +16,12 @@ from app.core.db import tenant_session
 from app.core.deps import (
     ClockDep,
     SessionDep,
-    UnitOfWork,
     UnitOfWorkDep,
     audited,
     requires,
 )
 from app.core.errors import BadRequest, UnprocessableContent, problem_responses, validation_issues
-from app.core.etag import check_if_match, etag_for
+from app.core.etag import IfMatch, check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
 from app.core.security import Principal
 from app.notifications.schemas import EventType
@@ -53,20 +52,6 @@ RightsRequestId = Annotated[
         "It must be about the same subject."
     ),
 ]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag you last read; a stale one answers 412 and changes nothing.",
-    ),
-]
-
-
-def _link(uow: UnitOfWork, subject_id: uuid.UUID, rights_request_id: uuid.UUID | None) -> None:
-    uow.concerns(subject_id=subject_id)
-    linked = requests.linked_request(uow.session, rights_request_id, subject_id=subject_id)
-    if linked is not None:
-        uow.concerns(rights_request_id=linked.id)
 
 
 def _settings(request: Request) -> Any:
@@ -102,7 +87,7 @@ def get_access_report(
     Requires scope `rights:read`.
     """
     subject = subjects.get_subject(uow.session, subject_id)
-    _link(uow, subject.id, rights_request_id)
+    requests.link_call(uow, subject.id, rights_request_id)
     return access_report(uow.session, subject, lang=lang, now=clock())
 
 
@@ -169,7 +154,7 @@ def export_subject(
     Requires scope `rights:read`.
     """
     subject = subjects.get_subject(uow.session, subject_id)
-    _link(uow, subject.id, rights_request_id)
+    requests.link_call(uow, subject.id, rights_request_id)
     engine = request.app.state.engine
     now = clock()
     if format == "csv":
@@ -235,7 +220,7 @@ def rectify_record(
     """
     record = subjects.get_record(uow.session, record_id)
     subject = subjects.get_writable_subject(uow.session, record.subject_id)
-    _link(uow, subject.id, rights_request_id)
+    requests.link_call(uow, subject.id, rights_request_id)
     uow.concerns(record_id=record.id)
     check_if_match(if_match, record.version)
     rectification.rectify(
@@ -305,7 +290,7 @@ def restrict_subject(
     Requires scope `rights:write`.
     """
     subject = subjects.get_writable_subject(uow.session, subject_id)
-    _link(uow, subject.id, rights_request_id)
+    requests.link_call(uow, subject.id, rights_request_id)
     check_if_match(if_match, subject.version)
     now = clock()
     record_ids = restriction.restrict(
@@ -352,7 +337,7 @@ def lift_restriction(
     Requires scope `rights:write`.
     """
     subject = subjects.get_writable_subject(uow.session, subject_id)
-    _link(uow, subject.id, rights_request_id)
+    requests.link_call(uow, subject.id, rights_request_id)
     check_if_match(if_match, subject.version)
     now = clock()
     released = restriction.lift(uow.session, subject, now=now)
@@ -411,7 +396,7 @@ def object_to_marketing(
     Requires scope `rights:write`.
     """
     subject = subjects.get_writable_subject(uow.session, subject_id)
-    _link(uow, subject.id, rights_request_id)
+    requests.link_call(uow, subject.id, rights_request_id)
     count = marketing.object_to_marketing(
         uow.session,
         subject,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from app.core.deps import ClockDep, SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
 from app.core.errors import Conflict, problem_responses
-from app.core.etag import check_if_match, etag_for
+from app.core.etag import IfMatch, check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
 from app.retention.holds import active_legal_holds, holds_on
 from app.retention.service import active_rules
@@ -32,15 +32,6 @@ router = APIRouter(tags=["subjects"])
 def _hash_secret(uow: UnitOfWork) -> str:
     secret: str = uow.request.app.state.settings.hash_secret
     return secret
-
-
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag you last read; a stale one answers 412 and changes nothing.",
-    ),
-]
 
 
 @router.post(

@@ -56,9 +56,9 @@ def erase_subject(
     if subject is None:
         raise NotFound("No subject with this id.")
     requests.link_call(uow, subject.id, rights_request_id)
-    if subject.status == SubjectStatus.erased:
-        return service.current_report(uow.session, subject)
     now = clock()
+    if subject.status == SubjectStatus.erased:
+        return service.current_report(uow.session, subject, now=now)
     if dry_run:
         return service.report(
             subject, service.plan(uow.session, subject, now=now), dry_run=True, erased_at=None

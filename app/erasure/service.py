@@ -154,19 +154,22 @@ def erase(
     return result
 
 
-def current_report(session: Session, subject: Subject) -> dict[str, Any]:
-    """The stored report, brought up to date with what the purge has deleted since."""
+def current_report(session: Session, subject: Subject, *, now: datetime) -> dict[str, Any]:
+    """The stored report brought up to date: records the purge deleted since count as
+    erased, and kept records show the holds that cover them now (none: awaiting the
+    next purge)."""
     stored = session.exec(select(Erasure).where(Erasure.subject_id == subject.id)).one()
     result = dict(stored.report)
-    present = {
-        str(rid)
-        for rid in session.exec(select(Record.id).where(Record.subject_id == subject.id)).all()
+    now_plan = plan(session, subject, now=now)
+    present = {str(rid) for rid, _cat, _holds in now_plan.keep} | {
+        str(rid) for rid, _cat in now_plan.erase
     }
-    purged = [k for k in result["kept"] if k["id"] not in present]
-    result["kept"] = [k for k in result["kept"] if k["id"] in present]
+    current = report(subject, now_plan, dry_run=False, erased_at=None)
+    awaiting = [{**e, "until": None, "holds": []} for e in current["erased"]]
     result["erased"] = result["erased"] + [
-        {"id": k["id"], "category": k["category"]} for k in purged
+        {"id": k["id"], "category": k["category"]} for k in result["kept"] if k["id"] not in present
     ]
+    result["kept"] = sorted(current["kept"] + awaiting, key=lambda k: k["id"])
     result["counts"] = {"erased": len(result["erased"]), "kept": len(result["kept"])}
     result["dry_run"] = False
     return result

@@ -105,7 +105,7 @@ def access_report(
         automated_decision_making=text.automated_decision_making.model_dump(),
         generated_at=now,
         lang=lang,
-        erasure=current_report(session, subject)
+        erasure=current_report(session, subject, now=now)
         if subject.status == SubjectStatus.erased
         else None,
     )

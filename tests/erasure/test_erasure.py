@@ -335,3 +335,37 @@ def test_tenant_rules_are_data_changeable_under_admin(
     assert api.delete("/v1/retention-rules/contract-orders", scopes=["admin"]).status_code == 204
     assert api.delete("/v1/retention-rules/se-bfl-7-2", scopes=["admin"]).status_code == 409
     assert api.delete("/v1/retention-rules/contract-orders", scopes=["admin"]).status_code == 404
+
+
+def test_a_hold_placed_after_erasure_survives_the_purge(
+    api: Api, app: FastAPI, clock: object
+) -> None:
+    subject = api.create_subject(records=[INVOICE_2024, NOTE])
+    report = api.post(f"/v1/subjects/{subject['id']}/erasure").json()
+    invoice = report["kept"][0]["id"]
+    hold = api.post("/v1/legal-holds", json={"record_id": invoice, "reason": "Tax audit"}).json()
+    engine = app.state.engine
+    purge_once(engine, now=datetime(2032, 1, 1, tzinfo=UTC), run_id="t5")
+    assert rows(api, "record", subject["id"]) == 1  # statutory date passed, legal hold holds
+    current = api.post(f"/v1/subjects/{subject['id']}/erasure").json()
+    assert {h["kind"] for h in current["kept"][0]["holds"]} == {"statutory", "legal"}
+    api.post(f"/v1/legal-holds/{hold['id']}/release")
+    purge_once(engine, now=datetime(2032, 1, 1, tzinfo=UTC), run_id="t6")
+    assert rows(api, "record", subject["id"]) == 0
+
+
+def test_recipients_are_told_of_the_erasure_with_ids_only(api: Api, clock: object) -> None:
+    api.post(
+        "/v1/recipients",
+        json={"name": "crm", "url": "http://127.0.0.1:9/hooks", "event_types": ["subject.erased"]},
+        scopes=["admin"],
+    )
+    subject = api.create_subject(records=[CONTACT, INVOICE_2024])
+    report = api.post(f"/v1/subjects/{subject['id']}/erasure").json()
+    (delivery,) = api.get("/v1/deliveries", scopes=["admin"]).json()["items"]
+    payload = delivery["payload"]
+    assert payload["type"] == "subject.erased" and payload["subject_id"] == subject["id"]
+    assert payload["erased_record_ids"] == [e["id"] for e in report["erased"]]
+    assert payload["kept_record_ids"] == [k["id"] for k in report["kept"]]
+    for value in PERSONAL_VALUES:
+        assert value not in str(payload)

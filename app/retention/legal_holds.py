@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -150,9 +150,7 @@ def _recompute_kept(session: Session, subject: Subject, now: datetime) -> None:
             today=now.date(),
         )
         # No hold left: kept until yesterday, so that the next purge takes it.
-        record.kept_until = (
-            kept_until(holds) if holds else now.date().fromordinal(now.date().toordinal() - 1)
-        )
+        record.kept_until = kept_until(holds) if holds else now.date() - timedelta(days=1)
 
 
 def list_holds(

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from sqlmodel import Session, select
 
 from app.core.clock import utcnow
-from app.core.errors import PreconditionFailed
+from app.core.etag import check_if_match
 from app.rights.models import PrivacyNotice
 from app.subjects.categories import Category
 
@@ -380,13 +380,12 @@ def current_notice(session: Session) -> NoticePublic:
 
 
 def replace_notice(
-    session: Session, document: NoticeDocument, *, actor: str, expected_version: int | None
+    session: Session, document: NoticeDocument, *, actor: str, if_match: str | None
 ) -> NoticePublic:
-    """Replace the tenant's notice; `expected_version` (from If-Match) guards lost updates."""
+    """Replace the tenant's notice; `If-Match` (checked under the row lock) guards lost
+    updates. The built-in default has version 0."""
     stored = session.exec(select(PrivacyNotice).with_for_update()).first()
-    current_version = stored.version if stored is not None else 0
-    if expected_version is not None and expected_version != current_version:
-        raise PreconditionFailed("The notice has changed since it was read; nothing was changed.")
+    check_if_match(if_match, stored.version if stored is not None else 0)
     data = document.model_dump(mode="json")
     if stored is None:
         stored = PrivacyNotice(document=data, updated_by=actor)

@@ -523,16 +523,6 @@ def replace_privacy_notice(
 
     Requires scope `admin`.
     """
-    expected = None
-    if if_match is not None and if_match.strip() != "*":
-        expected = _version_from_etag(if_match)
-    updated = notice.replace_notice(uow.session, body, actor=uow.actor, expected_version=expected)
+    updated = notice.replace_notice(uow.session, body, actor=uow.actor, if_match=if_match)
     response.headers["ETag"] = etag_for(updated.version)
     return updated
-
-
-def _version_from_etag(if_match: str) -> int:
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        return -1

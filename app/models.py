@@ -1,5 +1,7 @@
-"""Every table, imported in one place so that SQLModel.metadata is complete (Alembic)."""
+"""Every table, imported in one place so that SQLModel.metadata is complete (Alembic),
+and the invariants that every session enforces at flush, whatever the write path."""
 
+import app.retention.guard  # noqa: F401  (held records cannot be changed or deleted)
 from app.audit.models import AuditEvent
 from app.erasure.models import Erasure
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BeforeValidator
 
@@ -14,6 +14,19 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+SESSION_CLOCK_KEY = "clock"
+
+
+def session_now(session: Any) -> datetime:
+    """Now by the clock the session was opened with (the service's clock), else UTC now.
+
+    Rules enforced below the services (e.g. holds at flush) read the same clock as the
+    request that writes, so they can be tested on concrete dates.
+    """
+    clock: Clock = session.info.get(SESSION_CLOCK_KEY, utcnow)
+    return clock()
 
 
 def _rfc3339_only(value: object) -> object:

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import record_event
-from app.core.clock import Clock
+from app.core.clock import SESSION_CLOCK_KEY, Clock
 from app.core.db import begin_write, tenant_session
 from app.core.errors import Forbidden, Unauthorized, UnprocessableContent
 from app.core.security import Principal, TokenVerifier
@@ -167,6 +167,7 @@ def unit_of_work(
 ) -> Iterator[UnitOfWork]:
     """A write transaction, committed once with its audit event after the handler."""
     with tenant_session(engine, principal.tenant) as session:
+        session.info[SESSION_CLOCK_KEY] = request.app.state.clock
         begin_write(session)
         uow = UnitOfWork(session=session, principal=principal, request=request)
         try:

@@ -14,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("app.errors")
@@ -47,6 +49,8 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
     headers: dict[str, str] | None = None
+    # Extension members of the problem document (RFC 9457 §3.2), e.g. the holds of a 409.
+    extensions: dict[str, Any] | None = None
 
     def __init__(self, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None):
         super().__init__(detail or self.title)
@@ -133,8 +137,10 @@ def problem_response(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": PROBLEM_BASE + slug,
         "title": title,
         "status": status,
@@ -173,6 +179,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         errors=exc.errors,
         headers=exc.headers,
+        extensions=exc.extensions,
     )
 
 
@@ -232,9 +239,29 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _concurrent_write(request: Request, exc: Exception) -> JSONResponse:
+    """A write lost a race the ORM caught: the row changed (`StaleDataError`, see
+    `app.core.versioning`) or another transaction took the same unique key at the same
+    time. Nothing was written; with `If-Match` that is a failed precondition."""
+    if isinstance(exc, StaleDataError) and request.headers.get("if-match") is not None:
+        error: AppError = PreconditionFailed(
+            "The resource was changed by another request at the same time; nothing was "
+            "changed. Read it again and retry."
+        )
+    else:
+        error = Conflict(
+            "The request conflicts with a change made at the same time; nothing was "
+            "changed. Read the resource again and retry."
+        )
+    logger.info("concurrent write refused", extra={"error": type(exc).__name__})
+    return await _app_error(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json."""
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StaleDataError, _concurrent_write)
+    app.add_exception_handler(IntegrityError, _concurrent_write)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 

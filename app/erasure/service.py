@@ -136,7 +136,6 @@ def erase(
     subject.status = SubjectStatus.erased.value
     subject.restricted = True
     subject.erased_at = now
-    subject.version += 1
     subject.updated_at = now
     result = report(subject, the_plan, dry_run=False, erased_at=now)
     session.add(Erasure(subject_id=subject.id, report=result, actor=actor, erased_at=now))

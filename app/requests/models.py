@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from app.core.db import TenantScoped, UTCDateTime, id_field, timestamp_field
+from app.core.versioning import Versioned
 
 
-class RightsRequest(TenantScoped, table=True):
+class RightsRequest(Versioned, TenantScoped, table=True):
     """A request by a data subject to exercise a right, with its Art 12(3) deadline."""
 
     __tablename__ = "rights_request"

@@ -68,7 +68,7 @@ def extend(
     request.extension_months += body.months
     request.extension_reason = body.reason
     request.due_at = due_at(request.received_at, request.extension_months)
-    request.version += 1
+    session.flush()
     return request
 
 
@@ -82,7 +82,7 @@ def complete(
     request.outcome = body.outcome.value
     request.note = body.note
     request.completed_at = now
-    request.version += 1
+    session.flush()
     return request
 
 

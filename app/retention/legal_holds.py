@@ -126,6 +126,9 @@ def release(session: Session, hold_id: uuid.UUID, *, actor: str, now: datetime) 
     if hold is None:
         raise NotFound("No legal hold with this id.")
     subject = session.get(Subject, hold.subject_id, with_for_update=True, populate_existing=True)
+    # Read again under the subject's lock: of two concurrent releases the second sees
+    # the first one's and answers 409 instead of releasing twice.
+    session.refresh(hold)
     if hold.released_at is not None:
         raise Conflict("The legal hold is already released.")
     hold.released_at = now

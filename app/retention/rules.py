@@ -16,6 +16,8 @@ from datetime import date
 from typing import Any, Protocol
 
 BASIS_FINANCIAL_YEAR_END = "financial_year_end"
+# The record fields each basis reads to compute `until`.
+BASIS_FIELDS = {BASIS_FINANCIAL_YEAR_END: ("financial_year_end", "date")}
 
 
 class RuleLike(Protocol):
@@ -48,6 +50,18 @@ def covers(rule: RuleLike, category: str, data: Mapping[str, Any]) -> bool:
     if kind in rule.verification_kinds:
         return bool(data.get("is_verification"))
     return True
+
+
+def fields_read(rule: RuleLike) -> frozenset[str]:
+    """The record fields whose values decide whether and how long `rule` holds a record.
+
+    While the rule holds a record these fields cannot change: rewriting an invoice's
+    `kind` or `date` would otherwise end a statutory hold by rectification.
+    """
+    fields = {"kind", *BASIS_FIELDS.get(rule.basis, ())}
+    if rule.verification_kinds:
+        fields.add("is_verification")
+    return frozenset(fields)
 
 
 def financial_year_end(data: Mapping[str, Any]) -> date:

@@ -30,11 +30,16 @@ from app.rights.schemas import (
 from app.subjects.categories import Category
 from app.subjects.models import Record, Subject
 from app.subjects.schemas import RecordPublic, SubjectStatus
-from app.subjects.service import subject_public
+from app.subjects.service import subject_view
 
 
 def access_report(
-    session: Session, subject: Subject, *, lang: Literal["sv", "en"], now: datetime
+    session: Session,
+    subject: Subject,
+    *,
+    lang: Literal["sv", "en"],
+    now: datetime,
+    hash_secret: str,
 ) -> AccessReport:
     notice = current_notice(session)
     text = notice.sv if lang == "sv" else notice.en
@@ -81,7 +86,7 @@ def access_report(
         if counts[category.value]
     ]
     return AccessReport(
-        subject=subject_public(subject),
+        subject=subject_view(session, subject, hash_secret=hash_secret),
         records=[RecordPublic.model_validate(r) for r in records],
         controller=text.controller.model_dump(exclude_none=True),
         purposes=[p.model_dump() for p in text.purposes],

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
@@ -26,25 +27,24 @@ from app.rights.schemas import (
     MarketingCheckRequest,
     RefusalReason,
 )
-from app.subjects.identifiers import normalise_email, normalise_phone_for_lookup
+from app.subjects.identifiers import normalise_email, normalise_phone
 from app.subjects.models import Subject, SubjectIdentifier
 from app.subjects.schemas import SubjectStatus
-from app.subjects.service import EMAIL, PHONE
-from app.subjects.suppression import MarketingSuppression, digester, suppress
+from app.subjects.suppression import MarketingSuppression, digester, spread_objection
 
 
-def object_to_marketing(
-    session: Session, subject: Subject, *, secret: str, tenant_id: str, now: datetime
-) -> int:
-    """Record the objection; returns how many identifiers of the subject are suppressed."""
-    identifiers = [(i.kind, i.value) for i in subject.identifiers if i.kind in (EMAIL, PHONE)]
-    suppress(session, secret=secret, tenant_id=tenant_id, identifiers=identifiers)
+def object_to_marketing(session: Session, subject: Subject, *, secret: str, now: datetime) -> int:
+    """Record the objection; returns how many identifiers became suppressed by it.
+
+    The subject's emails and phones are suppressed, and so are those of every subject
+    that shares one of them (the same person): see `spread_objection`.
+    """
     if not subject.marketing_objection:
         subject.marketing_objection = True
-        subject.version += 1
         subject.updated_at = now
+    count = spread_objection(session, subject, secret=secret)
     session.flush()
-    return len(identifiers)
+    return count
 
 
 SMALL_LIST = 32
@@ -82,49 +82,97 @@ class Verdict(TypedDict):
     error: str | None
 
 
+@dataclass(frozen=True)
+class _Item:
+    kind: CheckKind
+    raw: str
+    key: str | None  # the canonical identifier, or the id's text; None when invalid
+    error: str | None
+
+
+_ERRORS = {
+    CheckKind.email: "not a valid email address",
+    CheckKind.phone: "not a valid phone number",
+    CheckKind.subject_id: "not a valid subject id",
+}
+
+
 def check(
     session: Session, body: MarketingCheckRequest, *, secret: str, tenant_id: str
 ) -> list[Verdict]:
     """A verdict per item, in the order emails, phones, subject_ids."""
     dialect = session.get_bind().dialect.name
-    items: list[tuple[CheckKind, str, str | None, str | None]] = []  # kind, raw, key, error
-    for raw in body.emails:
-        items.append(
-            _normalised(CheckKind.email, raw, normalise_email, "not a valid email address")
-        )
-    for raw in body.phones:
-        items.append(
-            _normalised(
-                CheckKind.phone, raw, normalise_phone_for_lookup, "not a valid phone number"
-            )
-        )
-    subject_keys: dict[str, uuid.UUID] = {}
-    for raw in body.subject_ids:
-        try:
-            subject_keys[raw] = uuid.UUID(raw.strip())
-            items.append((CheckKind.subject_id, raw, raw, None))
-        except ValueError:
-            items.append((CheckKind.subject_id, raw, None, "not a valid subject id"))
-
+    items = _parse(body)
     digest = digester(secret, tenant_id)
-    kind_names = {kind: kind.value for kind in CheckKind}
-    digests = {
-        (kind, key): digest(kind_names[kind], key)
-        for kind, _raw, key, _err in items
-        if key is not None and kind is not CheckKind.subject_id
+    digests: dict[tuple[CheckKind, str], str] = {
+        (item.kind, item.key): digest(item.kind.value, item.key)
+        for item in items
+        if item.key is not None and item.kind is not CheckKind.subject_id
     }
-    suppressed: set[str] = set()
-    if digests:
-        suppressed = set(
-            session.exec(
-                select(MarketingSuppression.digest).where(
-                    in_values(
-                        col(MarketingSuppression.digest), list(set(digests.values())), dialect
-                    )
-                )
-            ).all()
+    suppressed = _suppressed(session, set(digests.values()), dialect)
+    blocked = _blocked_identifiers(session, digests, dialect)
+    ids = {uuid.UUID(item.key) for item in items if item.kind is CheckKind.subject_id and item.key}
+    by_id = _subject_reasons(session, ids, digest, dialect)
+    # Plain dicts (the `MarketingVerdict` shape): 10,000 models would cost more than the
+    # lookups themselves.
+    results: list[Verdict] = []
+    for item in items:
+        reason: RefusalReason | None = None
+        if item.key is None:
+            pass
+        elif item.kind is CheckKind.subject_id:
+            reason = by_id.get(uuid.UUID(item.key), RefusalReason.unknown_subject)
+        elif digests[(item.kind, item.key)] in suppressed:
+            reason = RefusalReason.objection
+        else:
+            reason = blocked.get((item.kind.value, item.key))
+        results.append(
+            {
+                "kind": item.kind.value,
+                "value": item.raw,
+                "allowed": item.error is None and reason is None,
+                "reason": reason.value if reason is not None else None,
+                "error": item.error,
+            }
         )
-    # Identifiers of live subjects that may not be used (restricted), by (kind, value).
+    return results
+
+
+def _parse(body: MarketingCheckRequest) -> list[_Item]:
+    """Every item with its canonical form, the same function storage uses."""
+    items: list[_Item] = []
+    for kind, values, canonical in (
+        (CheckKind.email, body.emails, normalise_email),
+        (CheckKind.phone, body.phones, normalise_phone),
+        (CheckKind.subject_id, body.subject_ids, _subject_id),
+    ):
+        for raw in values:
+            try:
+                items.append(_Item(kind, raw, canonical(raw), None))
+            except ValueError:
+                items.append(_Item(kind, raw, None, _ERRORS[kind]))
+    return items
+
+
+def _subject_id(raw: str) -> str:
+    return str(uuid.UUID(raw.strip()))
+
+
+def _suppressed(session: Session, digests: set[str], dialect: str) -> set[str]:
+    if not digests:
+        return set()
+    column = col(MarketingSuppression.digest)
+    return set(
+        session.exec(
+            select(MarketingSuppression.digest).where(in_values(column, list(digests), dialect))
+        ).all()
+    )
+
+
+def _blocked_identifiers(
+    session: Session, digests: dict[tuple[CheckKind, str], str], dialect: str
+) -> dict[tuple[str, str], RefusalReason]:
+    """Identifiers of live subjects that may not be used (objecting or restricted)."""
     blocked: dict[tuple[str, str], RefusalReason] = {}
     for kind in (CheckKind.email, CheckKind.phone):
         values = list({key for (k, key) in digests if k is kind})
@@ -142,59 +190,46 @@ def check(
                 blocked[(kind.value, value)] = RefusalReason.objection
             else:
                 blocked.setdefault((kind.value, value), RefusalReason.restricted)
-    subjects: dict[uuid.UUID, tuple[str, bool, bool]] = {}
-    if subject_keys:
-        ids = list(set(subject_keys.values()))
-        for sid, status, restricted, objected in session.execute(
-            select(
-                Subject.id, Subject.status, Subject.restricted, Subject.marketing_objection
-            ).where(in_values(col(Subject.id), ids, dialect))
-        ).all():
-            subjects[sid] = (status, restricted, objected)
+    return blocked
 
-    # Plain dicts (the `MarketingVerdict` shape): 10,000 models would cost more than the
-    # lookups themselves.
-    results: list[Verdict] = []
-    for kind, raw, key, error in items:
-        reason: RefusalReason | None = None
-        if error is not None:
-            results.append(
-                {"kind": kind.value, "value": raw, "allowed": False, "reason": None, "error": error}
-            )
-            continue
-        assert key is not None
-        if kind is CheckKind.subject_id:
-            found = subjects.get(subject_keys[raw])
-            if found is None:
-                reason = RefusalReason.unknown_subject
-            else:
-                status, restricted, objected = found
-                if objected:
-                    reason = RefusalReason.objection
-                elif status == SubjectStatus.erased:
-                    reason = RefusalReason.erased
-                elif restricted:
-                    reason = RefusalReason.restricted
-        elif digests[(kind, key)] in suppressed:
-            reason = RefusalReason.objection
-        else:
-            reason = blocked.get((kind.value, key))
-        results.append(
-            {
-                "kind": kind.value,
-                "value": raw,
-                "allowed": reason is None,
-                "reason": reason.value if reason is not None else None,
-                "error": None,
-            }
+
+def _subject_reasons(
+    session: Session,
+    ids: set[uuid.UUID],
+    digest: Callable[[str, str], str],
+    dialect: str,
+) -> dict[uuid.UUID, RefusalReason | None]:
+    """Known subjects with their refusal (None: allowed); unknown ids are absent.
+
+    A subject objects by its own objection or by any suppressed email or phone (a
+    re-import of an objecting person, or a duplicate sharing an identifier).
+    """
+    if not ids:
+        return {}
+    found: dict[uuid.UUID, RefusalReason | None] = {}
+    for sid, status, restricted, objected in session.execute(
+        select(Subject.id, Subject.status, Subject.restricted, Subject.marketing_objection).where(
+            in_values(col(Subject.id), list(ids), dialect)
         )
-    return results
-
-
-def _normalised(
-    kind: CheckKind, raw: str, normalise: Any, message: str
-) -> tuple[CheckKind, str, str | None, str | None]:
-    try:
-        return kind, raw, normalise(raw), None
-    except ValueError:
-        return kind, raw, None, message
+    ).all():
+        if objected:
+            found[sid] = RefusalReason.objection
+        elif status == SubjectStatus.erased:
+            found[sid] = RefusalReason.erased
+        elif restricted:
+            found[sid] = RefusalReason.restricted
+        else:
+            found[sid] = None
+    undecided = [sid for sid, reason in found.items() if reason is not RefusalReason.objection]
+    if undecided:
+        by_digest: dict[str, set[uuid.UUID]] = {}
+        for sid, kind, value in session.execute(
+            select(
+                SubjectIdentifier.subject_id, SubjectIdentifier.kind, SubjectIdentifier.value
+            ).where(in_values(col(SubjectIdentifier.subject_id), undecided, dialect))
+        ).all():
+            by_digest.setdefault(digest(kind, value), set()).add(sid)
+        for hit in _suppressed(session, set(by_digest), dialect):
+            for sid in by_digest[hit]:
+                found[sid] = RefusalReason.objection
+    return found

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from app.core.db import JSONType, TenantScoped, UTCDateTime, id_field, timestamp_field
+from app.core.versioning import Versioned
 
 
 class RecordHistory(TenantScoped, table=True):
@@ -40,7 +41,7 @@ class Restriction(TenantScoped, table=True):
     lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class PrivacyNotice(TenantScoped, table=True):
+class PrivacyNotice(Versioned, TenantScoped, table=True):
     """The tenant's privacy-notice texts (Art 13-15), per language, as one document."""
 
     __tablename__ = "privacy_notice"

@@ -392,7 +392,6 @@ def replace_notice(
         session.add(stored)
     else:
         stored.document = data
-        stored.version += 1
         stored.updated_at = utcnow()
         stored.updated_by = actor
     session.flush()

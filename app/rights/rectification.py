@@ -69,8 +69,8 @@ def rectify(
     if not changed:
         return []
     record.data = new_data
-    record.version += 1
     record.updated_at = now
+    session.flush()  # the held-record guard runs, and the version is bumped (ETag)
     session.add(
         RecordHistory(
             record_id=record.id,

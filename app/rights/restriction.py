@@ -76,7 +76,6 @@ def restrict(
                 )
             )
     _set_records_restricted(session, subject.id, record_ids, restricted=True, now=now)
-    subject.version += 1
     subject.updated_at = now
     session.flush()
     return record_ids
@@ -99,7 +98,6 @@ def lift(session: Session, subject: Subject, *, now: datetime) -> list[uuid.UUID
     _set_records_restricted(session, subject.id, record_ids, restricted=False, now=now)
     subject.restricted = False
     subject.status = SubjectStatus.active.value
-    subject.version += 1
     subject.updated_at = now
     session.flush()
     return record_ids

@@ -88,7 +88,13 @@ def get_access_report(
     """
     subject = subjects.get_subject(uow.session, subject_id)
     requests.link_call(uow, subject.id, rights_request_id)
-    return access_report(uow.session, subject, lang=lang, now=clock())
+    return access_report(
+        uow.session,
+        subject,
+        lang=lang,
+        now=clock(),
+        hash_secret=_settings(uow.request).hash_secret,
+    )
 
 
 @router.get(
@@ -178,7 +184,7 @@ def export_subject(
     summary="Rectify a record (Art 16)",
     operation_id="rectifyRecord",
     dependencies=[requires("rights:write")],
-    responses=problem_responses(400, 401, 403, 404, 410, 412, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422),
     openapi_extra={
         **audited("record.rectify"),
         "requestBody": {
@@ -214,12 +220,14 @@ def rectify_record(
     stale ETag answers 412 and nothing changes. A change bumps the version (new
     `ETag`), writes a history entry naming the changed fields (never their values) and
     notifies every recipient (Art 19), all in one transaction. Restricted records may
-    be rectified. An erased subject answers 410.
+    be rectified. An erased subject answers 410. A record under a legal hold cannot
+    change, and a field a retention rule reads (for sales documents `kind`, `date`,
+    `financial_year_end`, `is_verification`) cannot change while the rule holds the
+    record: 409, listing the holds (`holds`).
 
     Requires scope `rights:write`.
     """
-    record = subjects.get_record(uow.session, record_id)
-    subject = subjects.get_writable_subject(uow.session, record.subject_id)
+    subject, record = subjects.get_writable_record(uow.session, record_id)
     requests.link_call(uow, subject.id, rights_request_id)
     uow.concerns(record_id=record.id)
     check_if_match(if_match, record.version)
@@ -401,10 +409,14 @@ def object_to_marketing(
         uow.session,
         subject,
         secret=_settings(request).hash_secret,
-        tenant_id=uow.tenant,
         now=clock(),
     )
-    return ObjectionResult(subject=subjects.subject_public(subject), suppressed_identifiers=count)
+    return ObjectionResult(
+        subject=subjects.subject_view(
+            uow.session, subject, hash_secret=_settings(request).hash_secret
+        ),
+        suppressed_identifiers=count,
+    )
 
 
 _CHECK_BODY = TypeAdapter(MarketingCheckRequest)

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from sqlmodel import Field, Relationship
 
 from app.core.db import JSONType, TenantScoped, UTCDateTime, id_field, timestamp_field
+from app.core.versioning import Versioned
 
 
-class Subject(TenantScoped, table=True):
+class Subject(Versioned, TenantScoped, table=True):
     """A data subject: a customer's contact person."""
 
     __tablename__ = "subject"
@@ -73,7 +74,7 @@ class ExternalRef(TenantScoped, table=True):
     created_at: datetime = timestamp_field()
 
 
-class Record(TenantScoped, table=True):
+class Record(Versioned, TenantScoped, table=True):
     """One piece of personal data about a subject, of one category."""
 
     __tablename__ = "record"

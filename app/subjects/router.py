@@ -5,14 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from app.core.deps import ClockDep, SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
-from app.core.errors import Conflict, problem_responses
+from app.core.deps import SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
+from app.core.errors import problem_responses
 from app.core.etag import IfMatch, check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
-from app.retention.holds import active_legal_holds, holds_on
-from app.retention.service import active_rules
 from app.subjects import service
 from app.subjects.categories import Category
 from app.subjects.schemas import (
@@ -29,9 +27,13 @@ from app.subjects.schemas import (
 router = APIRouter(tags=["subjects"])
 
 
-def _hash_secret(uow: UnitOfWork) -> str:
-    secret: str = uow.request.app.state.settings.hash_secret
+def _secret(request: Request) -> str:
+    secret: str = request.app.state.settings.hash_secret
     return secret
+
+
+def _hash_secret(uow: UnitOfWork) -> str:
+    return _secret(uow.request)
 
 
 @router.post(
@@ -58,7 +60,7 @@ def create_subject(body: SubjectCreate, uow: UnitOfWorkDep, response: Response) 
     uow.concerns(subject_id=subject.id)
     response.headers["Location"] = f"/v1/subjects/{subject.id}"
     response.headers["ETag"] = etag_for(subject.version)
-    return service.subject_public(subject)
+    return service.subject_view(uow.session, subject, hash_secret=_hash_secret(uow))
 
 
 @router.post(
@@ -69,7 +71,7 @@ def create_subject(body: SubjectCreate, uow: UnitOfWorkDep, response: Response) 
     dependencies=[requires("subjects:read")],
     responses=problem_responses(400, 401, 403, 413, 415, 422),
 )
-def search_subjects(body: SubjectSearch, session: SessionDep) -> SubjectList:
+def search_subjects(body: SubjectSearch, session: SessionDep, request: Request) -> SubjectList:
     """Find the subjects that have an email, a phone or an external reference.
 
     The identifier goes in the body, never in the URL, so that it does not end up in
@@ -79,7 +81,7 @@ def search_subjects(body: SubjectSearch, session: SessionDep) -> SubjectList:
     Requires scope `subjects:read`.
     """
     subjects = service.search_subjects(session, body)
-    return SubjectList(items=[service.subject_public(s) for s in subjects])
+    return SubjectList(items=service.subject_views(session, subjects, hash_secret=_secret(request)))
 
 
 @router.get(
@@ -90,7 +92,9 @@ def search_subjects(body: SubjectSearch, session: SessionDep) -> SubjectList:
     dependencies=[requires("subjects:read")],
     responses=problem_responses(401, 403, 404, 422),
 )
-def get_subject(subject_id: uuid.UUID, session: SessionDep, response: Response) -> SubjectPublic:
+def get_subject(
+    subject_id: uuid.UUID, session: SessionDep, request: Request, response: Response
+) -> SubjectPublic:
     """A subject with its identifiers, status (`active`, `restricted`, `erased`) and flags.
 
     The `ETag` header carries its version, for `If-Match` on later writes.
@@ -99,7 +103,7 @@ def get_subject(subject_id: uuid.UUID, session: SessionDep, response: Response) 
     """
     subject = service.get_subject(session, subject_id)
     response.headers["ETag"] = etag_for(subject.version)
-    return service.subject_public(subject)
+    return service.subject_view(session, subject, hash_secret=_secret(request))
 
 
 @router.post(
@@ -203,33 +207,17 @@ def get_record(record_id: uuid.UUID, session: SessionDep, response: Response) ->
     responses=problem_responses(401, 403, 404, 409, 410, 412, 422),
     openapi_extra=audited("record.delete"),
 )
-def delete_record(
-    record_id: uuid.UUID, uow: UnitOfWorkDep, clock: ClockDep, if_match: IfMatch = None
-) -> Response:
+def delete_record(record_id: uuid.UUID, uow: UnitOfWorkDep, if_match: IfMatch = None) -> Response:
     """Delete one record (and its rectification history) from the system of record.
 
     A record that a hold covers — a statutory retention rule or a legal hold — cannot
-    be deleted: 409, naming the holds. An erased subject answers 410.
+    be deleted: 409, naming the holds (`holds`). An erased subject answers 410. Of two
+    concurrent deletions one answers 204 and the other 404.
 
     Requires scope `subjects:write`.
     """
-    record = service.get_record(uow.session, record_id)
-    subject = service.get_writable_subject(uow.session, record.subject_id)
+    subject, record = service.get_writable_record(uow.session, record_id)
     uow.concerns(subject_id=subject.id, record_id=record.id)
     check_if_match(if_match, record.version)
-    now = clock()
-    holds = holds_on(
-        record_id=record.id,
-        category=record.category,
-        data=record.data,
-        rules=active_rules(uow.session),
-        legal_holds=active_legal_holds(uow.session, subject.id, now),
-        today=now.date(),
-    )
-    if holds:
-        raise Conflict(
-            "The record is held and cannot be deleted: "
-            + "; ".join(f"{h.kind} {h.id} until {h.until or 'released'}" for h in holds)
-        )
-    uow.session.delete(record)
+    service.delete_record(uow.session, record)
     return Response(status_code=204)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.clock import utcnow
-from app.core.db import current_tenant, is_unique_violation
+from app.core.db import is_unique_violation
 from app.core.errors import Conflict, Gone, Locked, NotFound
 from app.core.pagination import PageParams, paginate
 from app.subjects.categories import Category, dump_data
@@ -28,7 +28,7 @@ from app.subjects.schemas import (
     SubjectSearch,
     SubjectStatus,
 )
-from app.subjects.suppression import suppress
+from app.subjects.suppression import objecting_subject_ids, spread_objection
 
 EMAIL = "email"
 PHONE = "phone"
@@ -55,6 +55,31 @@ def get_writable_subject(session: Session, subject_id: uuid.UUID) -> Subject:
     if subject.status == SubjectStatus.erased:
         raise Gone("The subject has been erased and accepts no more writes.")
     return subject
+
+
+def get_writable_record(session: Session, record_id: uuid.UUID) -> tuple[Subject, Record]:
+    """The record for a write, and its subject locked (see `get_writable_subject`).
+
+    The record is read again after the lock: a write that waited for another one to the
+    same subject sees what that one committed (its new version, or that it deleted the
+    record: 404), so an `If-Match` check is never made against a stale version.
+    """
+    record = get_record(session, record_id)
+    subject = get_writable_subject(session, record.subject_id)
+    fresh = session.get(Record, record_id, populate_existing=True)
+    if fresh is None or fresh.subject_id != subject.id:
+        raise NotFound("No record with this id.")
+    return subject, fresh
+
+
+def delete_record(session: Session, record: Record) -> None:
+    """Delete a record (its history goes with it); a held record answers 409 with its holds.
+
+    The holds are checked when the deletion is flushed (`app.retention.guard`), under
+    the subject's row lock the caller took with `get_writable_record`.
+    """
+    session.delete(record)
+    session.flush()
 
 
 def get_record(session: Session, record_id: uuid.UUID) -> Record:
@@ -123,17 +148,22 @@ def register_contact_identifiers(
 def add_identifiers(
     session: Session, subject: Subject, kind: str, values: Iterable[str], *, hash_secret: str
 ) -> None:
-    """Add normalised identifiers; those of a subject who objected are suppressed at once."""
+    """Add canonical identifiers, keeping the objection invariant (see `suppression`).
+
+    An identifier that is suppressed (someone objected with it, perhaps under an erased
+    subject) makes the subject objecting; a subject that objects has its new
+    identifiers suppressed at once.
+    """
     known = {(i.kind, i.value) for i in subject.identifiers}
-    added = []
+    added = False
     for value in values:
         if (kind, value) in known:
             continue
         known.add((kind, value))
-        added.append((kind, value))
+        added = True
         subject.identifiers.append(SubjectIdentifier(subject_id=subject.id, kind=kind, value=value))
-    if added and subject.marketing_objection:
-        suppress(session, secret=hash_secret, tenant_id=current_tenant(session), identifiers=added)
+    if added:
+        spread_objection(session, subject, secret=hash_secret)
 
 
 def _add_external_refs(session: Session, subject: Subject, refs: Iterable[ExternalRefIn]) -> None:
@@ -211,8 +241,21 @@ def list_records(
     return paginate(session, statement, Record.id, page)
 
 
-def subject_public(subject: Subject) -> SubjectPublic:
-    """The API view of a subject."""
+def subject_views(
+    session: Session, subjects: Sequence[Subject], *, hash_secret: str
+) -> list[SubjectPublic]:
+    """The API view of subjects; `marketing_objection` also counts suppressed identifiers."""
+    objecting = objecting_subject_ids(session, subjects, secret=hash_secret)
+    return [subject_public(s, objecting=s.id in objecting) for s in subjects]
+
+
+def subject_view(session: Session, subject: Subject, *, hash_secret: str) -> SubjectPublic:
+    """The API view of one subject (see `subject_views`)."""
+    return subject_views(session, [subject], hash_secret=hash_secret)[0]
+
+
+def subject_public(subject: Subject, *, objecting: bool) -> SubjectPublic:
+    """The API view of a subject whose objection was already worked out."""
     return SubjectPublic(
         id=subject.id,
         status=SubjectStatus(subject.status),
@@ -220,7 +263,7 @@ def subject_public(subject: Subject) -> SubjectPublic:
         phones=[i.value for i in subject.identifiers if i.kind == PHONE],
         external_refs=[ExternalRefPublic(system=r.system, id=r.ref) for r in subject.external_refs],
         restricted=subject.restricted,
-        marketing_objection=subject.marketing_objection,
+        marketing_objection=objecting or subject.marketing_objection,
         version=subject.version,
         created_at=subject.created_at,
         updated_at=subject.updated_at,

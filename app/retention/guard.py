@@ -1,0 +1,144 @@
+"""Holds cannot be bypassed: enforced at flush, for every write path.
+
+Before any flush, every record about to be changed or deleted through the ORM is
+checked against the holds that cover it *as stored* (GDPR Art 17(3)(b) and (e);
+Bokföringslagen 7 kap. 2 §):
+
+- a record under a **legal hold** cannot change its content nor be deleted;
+- a record a **retention rule** holds cannot be deleted, nor have a field changed that
+  the rule reads (for sales documents `kind`, `date`, `financial_year_end`,
+  `is_verification`), since that would end or shorten the hold by rewriting it.
+
+The check runs inside the writer's transaction after the subject's row lock was taken
+(every record write locks its subject first, and placing a hold locks it too), so a
+hold placed concurrently is either seen here or placed after this write commits. Bulk
+SQL deletes (erasure, purge) compute their holds under the same lock themselves.
+Refusals raise `RecordHeld` (409), which lists the holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlmodel import Session, col, select
+
+from app.core.clock import session_now
+from app.core.errors import Conflict
+from app.retention.holds import LEGAL, Hold, active_legal_holds, holds_on
+from app.retention.rules import RuleLike, fields_read
+from app.retention.service import active_rules
+from app.subjects.models import Record
+
+# Columns that are a record's content; `restricted`, `kept_until` and the timestamps
+# are bookkeeping that erasure and restriction must still be able to set.
+CONTENT_COLUMNS = ("data", "category", "source", "origin", "subject_id")
+
+
+class RecordHeld(Conflict):
+    """A write to a record that a hold protects."""
+
+    slug = "record-held"
+    title = "Record held"
+
+    def __init__(self, detail: str, holds: Iterable[Hold]):
+        super().__init__(detail)
+        self.extensions = {
+            "holds": [
+                {
+                    "kind": h.kind,
+                    "id": h.id,
+                    "reference": h.reference,
+                    "until": h.until.isoformat() if h.until else None,
+                }
+                for h in holds
+            ]
+        }
+
+
+def _changed_content(session: Session, record: Record) -> dict[str, Any] | None:
+    """The record's stored content if a content column changed, else None."""
+    state = inspect(record)
+    if state.transient or state.pending:
+        return None
+    old: dict[str, Any] = {}
+    unknown = False
+    for column in CONTENT_COLUMNS:
+        history = state.attrs[column].history
+        if not history.has_changes():
+            old[column] = getattr(record, column)
+        elif history.deleted:
+            old[column] = history.deleted[0]
+        else:
+            unknown = True  # set without having been loaded: read what is stored
+    if len(old) == len(CONTENT_COLUMNS) and all(
+        not state.attrs[c].history.has_changes() for c in CONTENT_COLUMNS
+    ):
+        return None
+    if unknown:
+        row = session.execute(
+            select(*(getattr(Record, c) for c in CONTENT_COLUMNS)).where(
+                col(Record.id) == record.id
+            )
+        ).one()
+        old = dict(zip(CONTENT_COLUMNS, row, strict=True))
+    return old
+
+
+def _changed_rule_fields(old_data: dict[str, Any], new_data: dict[str, Any]) -> set[str]:
+    return {k for k in set(old_data) | set(new_data) if old_data.get(k) != new_data.get(k)}
+
+
+def _holds(
+    session: Session, record: Record, stored: dict[str, Any], rules: list[RuleLike]
+) -> list[Hold]:
+    now = session_now(session)
+    return holds_on(
+        record_id=record.id,
+        category=stored["category"],
+        data=stored["data"] or {},
+        rules=rules,
+        legal_holds=active_legal_holds(session, stored["subject_id"], now),
+        today=now.date(),
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_held_records(session: Session, _context: Any, _instances: Any) -> None:
+    changed = [
+        (obj, old)
+        for obj in session.dirty
+        if isinstance(obj, Record) and (old := _changed_content(session, obj)) is not None
+    ]
+    deleted = [obj for obj in session.deleted if isinstance(obj, Record)]
+    if not changed and not deleted:
+        return
+    with session.no_autoflush:
+        rules = active_rules(session)
+        for record in deleted:
+            stored = {c: getattr(record, c) for c in CONTENT_COLUMNS}
+            holds = _holds(session, record, stored, rules)
+            if holds:
+                raise RecordHeld("The record is held and cannot be deleted.", holds)
+        for record, old in changed:
+            holds = _holds(session, record, old, rules)
+            legal = [h for h in holds if h.kind == LEGAL]
+            if legal:
+                raise RecordHeld("The record is under a legal hold and cannot be changed.", legal)
+            if not holds:
+                continue
+            if any(old[c] != getattr(record, c) for c in CONTENT_COLUMNS if c != "data"):
+                raise RecordHeld("The record is held and cannot be moved or recategorised.", holds)
+            touched = _changed_rule_fields(old["data"] or {}, record.data or {})
+            read = set().union(*(fields_read(r) for r in rules if _rule_holds(r, holds)))
+            if touched & read:
+                raise RecordHeld(
+                    "The record is held by a retention rule that reads the changed fields "
+                    f"({', '.join(sorted(touched & read))}); they cannot change while it holds.",
+                    [h for h in holds if h.kind != LEGAL],
+                )
+
+
+def _rule_holds(rule: RuleLike, holds: list[Hold]) -> bool:
+    return any(h.id == rule.code for h in holds if h.kind != LEGAL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
@@ -91,11 +92,21 @@ def put_rule(
         "updated_by": actor,
     }
     if rule is None:
-        rule = TenantRetentionRule(code=code, **values)
-        session.add(rule)
-    else:
-        for key, value in values.items():
-            setattr(rule, key, value)
+        # Two first PUTs of one code at the same moment: the loser's insert fails on the
+        # unique key inside its savepoint, and it replaces the winner's rule instead.
+        try:
+            with session.begin_nested():
+                rule = TenantRetentionRule(code=code, **values)
+                session.add(rule)
+            return rule
+        except IntegrityError:
+            rule = session.exec(
+                select(TenantRetentionRule)
+                .where(TenantRetentionRule.code == code)
+                .with_for_update()
+            ).one()
+    for key, value in values.items():
+        setattr(rule, key, value)
     session.flush()
     return rule
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.core.clock import utcnow
@@ -388,11 +389,18 @@ def replace_notice(
     check_if_match(if_match, stored.version if stored is not None else 0)
     data = document.model_dump(mode="json")
     if stored is None:
-        stored = PrivacyNotice(document=data, updated_by=actor)
-        session.add(stored)
-    else:
-        stored.document = data
-        stored.updated_at = utcnow()
-        stored.updated_by = actor
+        # Two first publications at the same moment: the loser's insert fails on the
+        # tenant's unique key inside its savepoint; it then goes through `If-Match`
+        # against the winner's notice, like any later publication.
+        try:
+            with session.begin_nested():
+                session.add(PrivacyNotice(document=data, updated_by=actor))
+            return current_notice(session)
+        except IntegrityError:
+            stored = session.exec(select(PrivacyNotice).with_for_update()).one()
+            check_if_match(if_match, stored.version)
+    stored.document = data
+    stored.updated_at = utcnow()
+    stored.updated_by = actor
     session.flush()
     return current_notice(session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,38 @@ def test_one_head_and_date_prefixed_files() -> None:
     assert len(head_revisions()) == 1
     for path in Path(MIGRATIONS_DIR / "versions").glob("*.py"):
         assert path.name[:11].replace("_", "").isdigit(), path.name
+
+
+def test_idn_emails_stored_in_punycode_take_their_canonical_form(
+    backend: str, blank_database: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = blank_database(backend, tmp_path_factory.mktemp("idn"))
+    upgrade(url, "e4bc182228e6")
+    engine = create_db_engine(url)
+    subject, rows = uuid.uuid4(), [uuid.uuid4(), uuid.uuid4(), uuid.uuid4()]
+    values = ["kund@xn--exmple-cua.se", "kund@exämple.se", "x@xn--bcher-kva.de"]
+    key = (lambda u: u.hex) if backend == "sqlite" else (lambda u: u)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO subject (tenant_id, id, status, restricted, marketing_objection,"
+                    " version, created_at, updated_at) VALUES ('t', :id, 'active', false, false,"
+                    " 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": key(subject)},
+            )
+            for row, value in zip(rows, values, strict=True):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO subject_identifier (tenant_id, id, subject_id, kind, value,"
+                        " created_at) VALUES ('t', :id, :s, 'email', :v, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": key(row), "s": key(subject), "v": value},
+                )
+        upgrade(url)
+        with engine.connect() as conn:
+            stored = conn.execute(sa.text("SELECT value FROM subject_identifier")).scalars()
+            assert sorted(stored) == ["kund@exämple.se", "x@bücher.de"]
+    finally:
+        engine.dispose()

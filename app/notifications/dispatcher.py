@@ -186,7 +186,8 @@ def _post(
     """
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     url = target.url
-    extensions = {"sni_hostname": url.host} if url.scheme == "https" and not url.literal else {}
+    named_tls = url.scheme == "https" and url.literal is None
+    extensions = {"sni_hostname": url.host} if named_tls else {}
     return http.post(
         httpx.URL(url.url).copy_with(host=str(target.address)),
         content=body,

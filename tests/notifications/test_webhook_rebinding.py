@@ -115,10 +115,13 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 
 def serve(receiver: Receiver, port: int, tls: Tls) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections open, as real receivers do
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             receiver.requests.append({"headers": dict(self.headers), "body": body})
             self.send_response(204)
+            self.send_header("Content-Length", "0")
             self.end_headers()
 
         def log_message(self, *args: Any) -> None:
@@ -212,16 +215,22 @@ def production(settings: Settings) -> Settings:
     return settings.model_copy(update={"webhook_allow_private": False, "webhook_max_attempts": 1})
 
 
-def restrict_a_subject(api: Api, url: str) -> None:
+def register(api: Api, url: str, event_type: str = "subject.restricted") -> str:
     registered = api.post(
         "/v1/recipients",
-        json={"name": "crm", "url": url, "secret": SECRET, "event_types": ["subject.restricted"]},
+        json={"name": "crm", "url": url, "secret": SECRET, "event_types": [event_type]},
         scopes=["admin"],
     )
     assert registered.status_code == 201, registered.text
+    return str(registered.json()["id"])
+
+
+def restrict_a_subject(api: Api, url: str) -> dict[str, Any]:
+    register(api, url)
     subject = api.create_subject(records=[CONTACT])
     restricted = api.post(f"/v1/subjects/{subject['id']}/restriction", json={"reason": "x"})
     assert restricted.status_code in (200, 201), restricted.text
+    return subject
 
 
 def deliveries(api: Api) -> list[dict[str, Any]]:
@@ -312,3 +321,27 @@ def test_a_name_that_resolves_to_ipv4_inside_ipv6_is_not_sent_to(
     assert [c for c in network.connections if c[1] == port] == []
     [delivery] = deliveries(api)
     assert (delivery["status"], delivery["last_error"]) == ("failed", "url_refused")
+
+
+def test_a_connection_opened_for_one_name_is_not_reused_for_another(
+    api: Api,
+    app: FastAPI,
+    production: Settings,
+    tls: Tls,
+    receivers: tuple[Receiver, Receiver, int],
+    network: FakeNetwork,
+) -> None:
+    """Two names on one address: the second delivery gets its own TLS check, and fails it."""
+    right, _, port = receivers
+    network.answers["hooks.example.se"] = [[PUBLIC]]
+    network.answers["other.example.net"] = [[PUBLIC]]  # not a name the certificate holds
+    lifted = register(api, f"https://other.example.net:{port}/hooks", "subject.restriction_lifted")
+    subject = restrict_a_subject(api, f"https://hooks.example.se:{port}/hooks")  # sent first
+    api.delete(f"/v1/subjects/{subject['id']}/restriction")
+
+    with httpx.Client(verify=tls.client, timeout=5, follow_redirects=False) as client:
+        dispatch_once(app.state.engine, production, client=client)
+
+    assert [r["headers"]["Host"] for r in right.requests] == [f"hooks.example.se:{port}"]
+    outcome = {(d["recipient_id"], d["status"], d["last_error"]) for d in deliveries(api)}
+    assert (lifted, "failed", "connection_error") in outcome

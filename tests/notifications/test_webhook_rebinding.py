@@ -15,6 +15,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,8 +30,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 
+from app.core.clock import utcnow
 from app.core.config import Settings
-from app.notifications.dispatcher import dispatch_once
+from app.notifications.dispatcher import DispatchReport, _send_one
 from tests.conftest import CONTACT, Api
 
 SECRET = "webhook-secret-" + "r" * 40
@@ -233,6 +235,15 @@ def restrict_a_subject(api: Api, url: str) -> dict[str, Any]:
     return subject
 
 
+def send_pending(api: Api, app: FastAPI, settings: Settings, tls: Tls) -> None:
+    """Send this test's pending deliveries, oldest first, and no other test's."""
+    pending = api.get("/v1/deliveries?status=pending", scopes=["admin"]).json()["items"]
+    with httpx.Client(verify=tls.client, timeout=5, follow_redirects=False) as client:
+        for delivery in pending:
+            delivery_id = uuid.UUID(delivery["id"])
+            _send_one(app.state.engine, settings, client, delivery_id, utcnow, DispatchReport())
+
+
 def deliveries(api: Api) -> list[dict[str, Any]]:
     return api.get("/v1/deliveries", scopes=["admin"]).json()["items"]  # type: ignore[no-any-return]
 
@@ -249,8 +260,7 @@ def test_a_name_that_answers_differently_the_second_time_reaches_the_checked_add
     network.answers["rebind.example.se"] = [[PUBLIC], ["127.0.0.1"]]
     restrict_a_subject(api, f"https://rebind.example.se:{port}/hooks")
 
-    with httpx.Client(verify=tls.client, timeout=5, follow_redirects=False) as client:
-        dispatch_once(app.state.engine, production, client=client)
+    send_pending(api, app, production, tls)
 
     assert intruder.requests == []
     assert len(right.requests) == 1
@@ -279,8 +289,7 @@ def test_the_certificate_is_checked_against_the_host_name(
     network.answers["other.example.net"] = [[PUBLIC]]  # not a name the certificate holds
     restrict_a_subject(api, f"https://other.example.net:{port}/hooks")
 
-    with httpx.Client(verify=tls.client, timeout=5, follow_redirects=False) as client:
-        dispatch_once(app.state.engine, production, client=client)
+    send_pending(api, app, production, tls)
 
     assert right.requests == []
     [delivery] = deliveries(api)
@@ -314,8 +323,7 @@ def test_a_name_that_resolves_to_ipv4_inside_ipv6_is_not_sent_to(
     restrict_a_subject(api, f"https://mapped.example.se:{port}/hooks")
 
     settings = production.model_copy(update={"webhook_allow_private": allow_private})
-    with httpx.Client(verify=tls.client, timeout=5, follow_redirects=False) as client:
-        dispatch_once(app.state.engine, settings, client=client)
+    send_pending(api, app, settings, tls)
 
     assert right.requests == intruder.requests == []
     assert [c for c in network.connections if c[1] == port] == []
@@ -339,8 +347,7 @@ def test_a_connection_opened_for_one_name_is_not_reused_for_another(
     subject = restrict_a_subject(api, f"https://hooks.example.se:{port}/hooks")  # sent first
     api.delete(f"/v1/subjects/{subject['id']}/restriction")
 
-    with httpx.Client(verify=tls.client, timeout=5, follow_redirects=False) as client:
-        dispatch_once(app.state.engine, production, client=client)
+    send_pending(api, app, production, tls)
 
     assert [r["headers"]["Host"] for r in right.requests] == [f"hooks.example.se:{port}"]
     outcome = {(d["recipient_id"], d["status"], d["last_error"]) for d in deliveries(api)}

@@ -8,8 +8,9 @@ the lease runs out.
 
 Every request carries `X-Privacy-Timestamp` and `X-Privacy-Signature: v1=<hex>`, the
 HMAC-SHA256 with the recipient's secret of `"<timestamp>." + raw body`. Redirects are
-not followed (a redirect could point anywhere), and the URL is checked again before
-sending.
+not followed (a redirect could point anywhere). Before every try the URL is checked
+again and its host resolved once; the request goes to the address that was checked
+(see `app.notifications.urls`).
 """
 
 from __future__ import annotations
@@ -25,15 +26,19 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.core.clock import Clock, utcnow
 from app.core.config import Settings
 from app.core.db import system_session
-from app.core.errors import AppError
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.notifications.schemas import DeliveryStatus
-from app.notifications.urls import check_webhook_url
+from app.notifications.urls import (
+    CheckedUrl,
+    HostDoesNotResolve,
+    WebhookUrlRefused,
+    resolve_webhook_url,
+)
 
 logger = logging.getLogger("app.notifications")
 
@@ -119,71 +124,120 @@ def _send_one(
         if delivery is None or delivery.status != DeliveryStatus.pending.value:
             return
         recipient = session.get(Recipient, delivery.recipient_id)
-        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
         now = clock()
-        status_code: int | None = None
-        error: str | None = None
         started = time.perf_counter()
-        if recipient is None or not recipient.active:
-            error = "recipient_inactive"
-        else:
-            try:
-                check_webhook_url(recipient.url, allow_private=settings.webhook_allow_private)
-                timestamp = int(now.timestamp())
-                response = http.post(
-                    recipient.url,
-                    content=body,
-                    headers={
-                        "Content-Type": "application/json",
-                        "User-Agent": "privacy-api-webhooks/1",
-                        "X-Privacy-Event": delivery.event_type,
-                        "X-Privacy-Delivery": str(delivery.id),
-                        TIMESTAMP_HEADER: str(timestamp),
-                        SIGNATURE_HEADER: sign(recipient.secret, timestamp, body),
-                    },
-                )
-                status_code = response.status_code
-                if not 200 <= status_code < 300:
-                    error = "http_status"
-            except AppError:
-                error = "url_refused"
-            except httpx.TimeoutException:
-                error = "timeout"
-            except httpx.HTTPError:
-                error = "connection_error"
+        attempt = _attempt(settings, http, delivery, recipient, now)
         duration_ms = int((time.perf_counter() - started) * 1000)
-        delivery.attempts += 1
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        session.add(
-            DeliveryAttempt(
-                tenant_id=delivery.tenant_id,
-                delivery_id=delivery.id,
-                at=now,
-                status_code=status_code,
-                error=error,
-                duration_ms=duration_ms,
-            )
-        )
-        if error is None:
-            delivery.status = DeliveryStatus.delivered.value
-            delivery.delivered_at = now
-            report.delivered += 1
-        elif delivery.attempts >= settings.webhook_max_attempts or error == "recipient_inactive":
-            delivery.status = DeliveryStatus.failed.value
-            report.failed += 1
-        else:
-            delivery.next_attempt_at = now + backoff(settings, delivery.attempts)
-            report.retrying += 1
-        report.ids.append(delivery.id)
+        _record(session, settings, delivery, attempt, now, duration_ms, report)
         session.commit()
         logger.info(
             "webhook attempt",
             extra={
                 "delivery_id": str(delivery.id),
                 "tenant": delivery.tenant_id,
-                "status_code": status_code,
-                "error": error,
+                "status_code": attempt.status_code,
+                "error": attempt.error,
                 "attempt": delivery.attempts,
             },
         )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one try went: the HTTP status (if an answer came) and an error code (if failed)."""
+
+    status_code: int | None = None
+    error: str | None = None
+
+
+def _attempt(
+    settings: Settings,
+    http: httpx.Client,
+    delivery: Delivery,
+    recipient: Recipient | None,
+    now: datetime,
+) -> Attempt:
+    if recipient is None or not recipient.active:
+        return Attempt(error="recipient_inactive")
+    try:
+        target = resolve_webhook_url(recipient.url, allow_private=settings.webhook_allow_private)
+    except HostDoesNotResolve:
+        return Attempt(error="dns_error")
+    except WebhookUrlRefused:
+        return Attempt(error="url_refused")
+    try:
+        response = _post(http, target, delivery, recipient.secret, int(now.timestamp()))
+    except httpx.TimeoutException:
+        return Attempt(error="timeout")
+    except httpx.HTTPError:
+        return Attempt(error="connection_error")
+    ok = 200 <= response.status_code < 300
+    return Attempt(status_code=response.status_code, error=None if ok else "http_status")
+
+
+def _post(
+    http: httpx.Client, target: CheckedUrl, delivery: Delivery, secret: str, timestamp: int
+) -> httpx.Response:
+    """POST the signed delivery to the checked address, never resolving the host again.
+
+    The URL names the address; the `Host` header and TLS (SNI and the certificate's
+    name) keep the host name. `Connection: close`, because a pooled connection to the
+    same address may have been opened, and its certificate checked, for another name.
+    """
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    url = target.url
+    named_tls = url.scheme == "https" and url.literal is None
+    extensions = {"sni_hostname": url.host} if named_tls else {}
+    return http.post(
+        httpx.URL(url.url).copy_with(host=str(target.address)),
+        content=body,
+        headers={
+            "Host": url.host_header,
+            "Connection": "close",
+            "Content-Type": "application/json",
+            "User-Agent": "privacy-api-webhooks/1",
+            "X-Privacy-Event": delivery.event_type,
+            "X-Privacy-Delivery": str(delivery.id),
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(secret, timestamp, body),
+        },
+        extensions=extensions,
+    )
+
+
+def _record(
+    session: Session,
+    settings: Settings,
+    delivery: Delivery,
+    attempt: Attempt,
+    now: datetime,
+    duration_ms: int,
+    report: DispatchReport,
+) -> None:
+    """Log the try and decide: delivered, failed for good, or another try after a backoff."""
+    delivery.attempts += 1
+    delivery.last_status_code = attempt.status_code
+    delivery.last_error = attempt.error
+    session.add(
+        DeliveryAttempt(
+            tenant_id=delivery.tenant_id,
+            delivery_id=delivery.id,
+            at=now,
+            status_code=attempt.status_code,
+            error=attempt.error,
+            duration_ms=duration_ms,
+        )
+    )
+    if attempt.error is None:
+        delivery.status = DeliveryStatus.delivered.value
+        delivery.delivered_at = now
+        report.delivered += 1
+    elif (
+        delivery.attempts >= settings.webhook_max_attempts or attempt.error == "recipient_inactive"
+    ):
+        delivery.status = DeliveryStatus.failed.value
+        report.failed += 1
+    else:
+        delivery.next_attempt_at = now + backoff(settings, delivery.attempts)
+        report.retrying += 1
+    report.ids.append(delivery.id)

@@ -43,8 +43,16 @@ def create_recipient(
     Requests are signed: `X-Privacy-Timestamp: <unix seconds>` and
     `X-Privacy-Signature: v1=<hex HMAC-SHA256 of "<timestamp>." + raw body>`, keyed
     with the recipient's secret, which is shown only in this answer. Failed deliveries
-    are retried with exponential backoff. The URL must be https and must not resolve to
-    a loopback, private or reserved address.
+    are retried with exponential backoff.
+
+    The URL must be an absolute https URL with a valid host name or IP address, an
+    optional port from 1 to 65535 and no credentials (`422` otherwise, checked before
+    any DNS lookup), and its host must resolve to public addresses only: loopback,
+    private and reserved addresses are refused, and so are IPv6 addresses that embed an
+    IPv4 address (IPv4-mapped and -compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`,
+    Teredo `2001::/32`). Before each delivery the host is resolved once more, checked
+    again, and the request goes to that checked address (with the host name in `Host`
+    and in TLS), never to a second DNS answer.
 
     Requires scope `admin`.
     """

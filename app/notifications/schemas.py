@@ -42,7 +42,15 @@ class RecipientCreate(BaseModel):
     )
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    url: Annotated[str, Field(min_length=8, max_length=2000)]
+    url: Annotated[
+        str,
+        Field(
+            min_length=8,
+            max_length=2000,
+            description="An absolute https URL: a host name or IP address, an optional "
+            "port (1-65535), no credentials; the host must resolve to public addresses.",
+        ),
+    ]
     event_types: Annotated[list[EventType], Field(min_length=1)] = list(EventType)
     secret: Annotated[str, Field(min_length=32, max_length=200)] | None = Field(
         default=None, description="Omit to have one generated (returned once, on create)."
@@ -112,7 +120,11 @@ class DeliveryPublic(BaseModel):
     attempts: int
     next_attempt_at: datetime
     last_status_code: int | None
-    last_error: str | None
+    last_error: str | None = Field(
+        description="Why the last try failed: `http_status` (not 2xx), `timeout`, "
+        "`connection_error`, `dns_error` (the host did not resolve), `url_refused` (the URL "
+        "or an address it resolved to is not allowed) or `recipient_inactive`."
+    )
     created_at: datetime
     delivered_at: datetime | None
     attempt_log: list[DeliveryAttemptPublic] = []

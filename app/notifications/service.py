@@ -19,6 +19,7 @@ from app.notifications.urls import check_webhook_url
 
 
 def create_recipient(session: Session, body: RecipientCreate, *, allow_private: bool) -> Recipient:
+    """Register a recipient whose URL passed the webhook URL rule (`422` otherwise)."""
     check_webhook_url(body.url, allow_private=allow_private)
     recipient = Recipient(
         name=body.name,

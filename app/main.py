@@ -20,7 +20,7 @@ from app.audit.router import router as audit_router
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
-from app.core.deps import authenticate, reject_unknown_query
+from app.core.deps import authenticate, reject_nul_characters, reject_unknown_query
 from app.core.errors import install_error_handlers, problem_responses
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -129,7 +129,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             router,
             prefix="/v1",
-            dependencies=[Depends(authenticate), Depends(reject_unknown_query)],
+            dependencies=[
+                Depends(authenticate),
+                Depends(reject_unknown_query),
+                Depends(reject_nul_characters),
+            ],
             responses=problem_responses(401),
         )
 

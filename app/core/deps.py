@@ -17,7 +17,6 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import record_event
 from app.core.clock import Clock
@@ -50,18 +49,16 @@ async def authenticate(
 ) -> Principal:
     """The verified caller; 401 without a valid token, 403 without the scopes asked for.
 
-    Async on purpose: verifying with a configured key is CPU-only and quick, and this
-    runs on every call; only a JWKS document that may need fetching goes to a thread.
+    A token seen within the last minute is answered from the verifier's cache; any
+    other is verified off the event loop, so that a slow key fetch or many new tokens
+    never hold up other requests.
     """
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         if credentials is None:
             raise Unauthorized("A bearer token is required.", error="invalid_request")
         verifier: TokenVerifier = request.app.state.verifier
-        if verifier.may_block:
-            principal = await run_in_threadpool(verifier.verify, credentials.credentials)
-        else:
-            principal = verifier.verify(credentials.credentials)
+        principal = await verifier.verify_off_loop(credentials.credentials)
         request.state.principal = principal
     missing = [scope for scope in security_scopes.scopes if not principal.has(scope)]
     if missing:

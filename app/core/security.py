@@ -96,7 +96,7 @@ class KeyStore:
 
     def __init__(self, settings: Settings, *, monotonic: Callable[[], float] = time.monotonic):
         self._settings = settings
-        self._secret = settings.jwt_secret
+        self._secret = settings.hmac_secret()
         self._static_keys = [_load_pem(k) for k in settings.jwt_public_keys]
         self._monotonic = monotonic
         self._jwks: list[dict[str, Any]] = []
@@ -398,7 +398,8 @@ def mint_token(
     algorithm: str = "HS256",
 ) -> str:
     """A token signed with the HMAC secret (development and tests)."""
-    if not settings.jwt_secret:
+    secret = settings.hmac_secret()
+    if not secret:
         raise ConfigurationError("no HMAC secret (PRIVACY_JWT_SECRET); cannot mint a token")
     now = utcnow()
     claims = {
@@ -411,4 +412,4 @@ def mint_token(
         "nbf": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
     }
-    return jwt.encode(claims, settings.jwt_secret, algorithm=algorithm)
+    return jwt.encode(claims, secret, algorithm=algorithm)

@@ -90,8 +90,8 @@ class KeyStore:
 
     A JWKS document is fetched by one background thread at a time, never more often
     than every `JWKS_MIN_REFETCH_SECONDS`. The last good key set keeps serving while a
-    refresh fails or stalls; a caller whose key is not (yet) known waits at most
-    `JWKS_WAIT_SECONDS` for a fetch in flight, then gets its answer.
+    refresh fails or stalls; a caller whose key is not (yet) known waits for a fetch in
+    flight until at most `JWKS_WAIT_SECONDS` after it started, then gets its answer.
     """
 
     def __init__(self, settings: Settings, *, monotonic: Callable[[], float] = time.monotonic):
@@ -102,6 +102,7 @@ class KeyStore:
         self._jwks: list[dict[str, Any]] = []
         self._jwks_loaded_at: float | None = None
         self._fetch_started_at: float | None = None
+        self._wait_until = 0.0  # real monotonic time until which callers wait for a fetch
         self._lock = threading.Lock()
         self._idle = threading.Event()  # set while no fetch is running
         self._idle.set()
@@ -135,8 +136,9 @@ class KeyStore:
         if stale or not known:
             self._start_fetch()
         if not known:
-            # A new key (rotation) or no key set yet: wait briefly for the fetch in flight.
-            self._idle.wait(JWKS_WAIT_SECONDS)
+            # A new key (rotation) or no key set yet: wait for the fetch in flight, until
+            # shortly after it started (callers queued behind others do not wait again).
+            self._idle.wait(max(0.0, self._wait_until - time.monotonic()))
             keys = self._jwks
         return keys
 
@@ -149,6 +151,7 @@ class KeyStore:
             if started is not None and now - started < JWKS_MIN_REFETCH_SECONDS:
                 return
             self._fetch_started_at = now
+            self._wait_until = time.monotonic() + JWKS_WAIT_SECONDS
             self._idle.clear()
             self.fetches += 1
         threading.Thread(target=self._fetch, name="jwks-fetch", daemon=True).start()
@@ -198,7 +201,7 @@ def _load_pem(value: str) -> tuple[str, str]:
 
 VERIFIED_CACHE_SIZE = 4096
 VERIFIED_CACHE_SECONDS = 60
-VERIFY_THREADS = 4
+VERIFY_THREADS = 16  # most wait (for a key fetch), few compute: more than the cores
 
 
 class TokenVerifier:

@@ -18,11 +18,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi.testclient import TestClient
 from jose import jwk, jwt
 
 from app.core.config import Settings
 from app.core.errors import Unauthorized
+from app.core.migrations import upgrade
 from app.core.security import JWKS_MIN_REFETCH_SECONDS, KeyStore, TokenVerifier
+from app.main import create_app
 from tests.conftest import AUDIENCE, ISSUER, make_claims
 
 
@@ -190,3 +193,52 @@ def test_a_rotated_key_is_picked_up(jwks_server: JwksServer) -> None:
     clock.now += JWKS_MIN_REFETCH_SECONDS + 1
     assert timed(verifier, token(pem2, "key-2"))[0]
     assert jwks_server.requests == 2
+
+
+def test_through_the_service_eight_new_tokens_are_answered_within_a_second(
+    jwks_server: JwksServer, tmp_path: Any
+) -> None:
+    """Verification waits in its own pool: /healthz and known tokens are not held up."""
+    pem, entry = rsa_key("key-1")
+    jwks_server.keys = [entry]
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite:///{tmp_path}/privacy.db",
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        jwt_algorithms=["RS256"],
+        jwks_url=jwks_server.url,
+        hash_secret="h" * 48,
+        dispatch_interval_seconds=0,
+    )
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    clock = FakeMonotonic()
+    app.state.verifier.keys = KeyStore(settings, monotonic=clock)
+    other_pem, _ = rsa_key("key-2")
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        def call(jwt_token: str) -> tuple[int, float]:
+            started = time.perf_counter()
+            response = client.get(
+                "/v1/audit-events", headers={"Authorization": f"Bearer {jwt_token}"}
+            )
+            return response.status_code, time.perf_counter() - started
+
+        assert call(token(other_pem, "key-2", 0))[0] == 401  # first fetch: key-2 unknown
+        jwks_server.mode = "stall"
+        clock.now += JWKS_MIN_REFETCH_SECONDS + 1
+        with ThreadPoolExecutor(max_workers=9) as pool:
+            unknown = [pool.submit(call, token(other_pem, "key-2", n)) for n in range(1, 9)]
+            time.sleep(0.1)
+            health_started = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            health_seconds = time.perf_counter() - health_started
+            known = call(token(pem, "key-1", 100))
+            results = [future.result() for future in unknown]
+    assert [status for status, _ in results] == [401] * 8
+    assert max(seconds for _, seconds in results) < 1.2, results
+    assert health_seconds < 0.3
+    assert known[0] == 200 and known[1] < 0.5, known
+    assert jwks_server.requests == 2
+    app.state.engine.dispose()

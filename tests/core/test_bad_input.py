@@ -38,6 +38,10 @@ BAD_RECORDS = {
         INVOICE_2024, financial_year_end="2023-12-31"
     ),
     "quote as verification": with_data(INVOICE_2024, kind="quote", is_verification=True),
+    "document date beyond retention arithmetic": with_data(INVOICE_2024, date="9999-12-31"),
+    "financial year end beyond retention arithmetic": with_data(
+        INVOICE_2024, date="2999-12-31", financial_year_end="9999-12-31"
+    ),
     "source too long": {**CONTACT, "source": "x" * 101},
 }
 
@@ -387,3 +391,13 @@ def test_the_last_representable_moment_is_not_a_500(api: Api) -> None:
         json={"type": "access", "subject_id": subject["id"], "received_at": "9999-12-31T23:59:59Z"},
     )
     assert 200 <= request.status_code < 500, request.text
+
+
+def test_the_latest_document_date_has_a_retention_answer(api: Api) -> None:
+    """An invoice dated 9999-12-31 was stored, then every access report and erasure of
+    its subject answered 500 (retention arithmetic overflowed)."""
+    subject = api.create_subject()
+    api.add_record(subject["id"], with_data(INVOICE_2024, date="2999-12-31"))
+    assert api.get(f"/v1/subjects/{subject['id']}/access-report").status_code == 200
+    plan = api.post(f"/v1/subjects/{subject['id']}/erasure?dry_run=true")
+    assert plan.status_code == 200, plan.text

@@ -9,13 +9,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from app.core.config import ConfigurationError, get_settings
-from app.core.security import SCOPES
+from app.core.security import SCOPES, TENANT_PATTERN
+
+MAX_HEADER_BLOCK_BYTES = 64 * 1024
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    get_settings()  # refuse to start on bad settings before forking workers
+    settings = get_settings()  # refuse to start on bad settings before forking workers
+    settings.hmac_secret()  # in development: generate the token secret once, before them
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -26,6 +29,12 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=True,
         server_header=False,
+        # h11 stops reading a header block at this size and closes the connection, so
+        # that a client sending 10 MB headers costs the event loop 64 KiB, not 10 MB
+        # (httptools, uvicorn's default, reads them whole). Within it, an Authorization
+        # header over 8 KiB is answered 431 by the app.
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BLOCK_BYTES,
     )
     return 0
 
@@ -47,9 +56,22 @@ def _token(args: argparse.Namespace) -> int:
     from app.core.security import mint_token
 
     settings = get_settings()
+    if not args.scope:
+        print(
+            "a token without --scope can do nothing (every call answers 403); "
+            f"give one or more of: {' '.join(SCOPES)}",
+            file=sys.stderr,
+        )
+        return 2
     unknown = [s for s in args.scope if s not in SCOPES]
     if unknown:
         print(f"unknown scope(s): {' '.join(unknown)}; known: {' '.join(SCOPES)}", file=sys.stderr)
+        return 2
+    if not TENANT_PATTERN.fullmatch(args.tenant):
+        print(
+            "--tenant must be 1-64 letters, digits or . _ : - (starting with a letter or digit)",
+            file=sys.stderr,
+        )
         return 2
     token = mint_token(
         settings,
@@ -113,39 +135,102 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bounded_int(text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+    return value
+
+
+def _port(text: str) -> int:
+    return _bounded_int(text, 1, 65535)
+
+
+def _positive(text: str) -> int:
+    return _bounded_int(text, 1, 1_000_000)
+
+
+def _ttl_minutes(text: str) -> int:
+    return _bounded_int(text, 1, 30 * 24 * 60)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="privacy-api", description="Privacy Rights API")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP service (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (default: %(default)s)",
+    )
     serve.set_defaults(func=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema (Alembic)")
-    migrate.add_argument("--revision", default="head")
+    migrate.add_argument(
+        "--revision", default="head", help="Alembic revision to upgrade to (default: %(default)s)"
+    )
     migrate.set_defaults(func=_migrate)
 
-    token = commands.add_parser("token", help="mint a development token (HS256 secret)")
-    token.add_argument("--tenant", required=True)
+    token = commands.add_parser(
+        "token",
+        help="mint a development token (HS256 secret)",
+        description="Print a bearer token signed with the HS256 secret: PRIVACY_JWT_SECRET, "
+        "or in development the one generated in ./data/jwt-secret, which `serve` uses too.",
+    )
+    token.add_argument("--tenant", required=True, help="the tenant (controller) the token acts for")
     token.add_argument("--sub", required=True, help="the actor: calling system or user")
-    token.add_argument("--scope", nargs="+", default=[], help=f"any of: {' '.join(SCOPES)}")
-    token.add_argument("--ttl-minutes", type=int, default=60)
+    token.add_argument(
+        "--scope",
+        nargs="+",
+        default=[],
+        metavar="SCOPE",
+        help=f"one or more of: {' '.join(SCOPES)} (required: without, every call answers 403)",
+    )
+    token.add_argument(
+        "--ttl-minutes",
+        type=_ttl_minutes,
+        default=60,
+        help="lifetime in minutes, 1 to 43200 (default: %(default)s)",
+    )
     token.set_defaults(func=_token)
 
     dispatch = commands.add_parser("dispatch", help="send due webhook deliveries once")
-    dispatch.add_argument("--batch", type=int, default=100)
+    dispatch.add_argument(
+        "--batch",
+        type=_positive,
+        default=100,
+        help="most deliveries to send in this pass (default: %(default)s)",
+    )
     dispatch.set_defaults(func=_dispatch)
 
     purge = commands.add_parser(
         "purge", help="delete kept records of erased subjects whose holds have ended"
     )
-    purge.add_argument("--batch", type=int, default=5000)
+    purge.add_argument(
+        "--batch",
+        type=_positive,
+        default=5000,
+        help="records per transaction (default: %(default)s)",
+    )
     purge.set_defaults(func=_purge)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
-    openapi.add_argument("--output", default="openapi/openapi.json", help="a path, or - for stdout")
+    openapi.add_argument(
+        "--output",
+        default="openapi/openapi.json",
+        help="a path, or - for stdout (default: %(default)s)",
+    )
     openapi.set_defaults(func=_openapi)
     return parser
 

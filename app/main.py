@@ -20,10 +20,14 @@ from app.audit.router import router as audit_router
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
-from app.core.deps import authenticate, reject_unknown_query
+from app.core.deps import authenticate, reject_nul_characters, reject_unknown_query
 from app.core.errors import install_error_handlers, problem_responses
 from app.core.logging import configure_logging
-from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.middleware import (
+    BodyLimitMiddleware,
+    HeaderLimitMiddleware,
+    RequestContextMiddleware,
+)
 from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi
 from app.core.security import TokenVerifier
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         bulk_paths={"/v1/marketing/check": settings.max_bulk_body_bytes},
     )
+    app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(ops_router)
@@ -129,8 +134,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             router,
             prefix="/v1",
-            dependencies=[Depends(authenticate), Depends(reject_unknown_query)],
-            responses=problem_responses(401),
+            dependencies=[
+                Depends(authenticate),
+                Depends(reject_unknown_query),
+                Depends(reject_nul_characters),
+            ],
+            responses=problem_responses(401, 431),
         )
 
     def openapi() -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 Clock = Callable[[], datetime]
 
@@ -38,5 +38,17 @@ def _rfc3339_only(value: object) -> object:
     return value
 
 
-Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
+def _representable_in_utc(value: datetime) -> datetime:
+    # `9999-12-31T23:59:59-14:00` parses, but is in year 10000 in UTC: every later
+    # comparison, conversion or database write would fail on it.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date-time cannot be represented in UTC (out of range)") from None
+    return value
+
+
+Rfc3339 = Annotated[
+    AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(_representable_in_utc)
+]
 """A timezone-aware timestamp written as RFC 3339 text."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -9,13 +12,13 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# Values that must never protect a real deployment. Development falls back to the
-# first one so that `scripts/serve.sh` works on a fresh machine.
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # noqa: S105
+# The suppression-hash key of development; never accepted outside it.
 DEV_HASH_SECRET = "dev-only-hash-secret-change-me-0123456789"  # noqa: S105
+# Values that must never protect anything, including the JWT secret that development
+# used to fall back to before it generated its own.
 PLACEHOLDER_SECRETS = frozenset(
     {
-        DEV_JWT_SECRET,
+        "dev-only-jwt-secret-change-me-0123456789",
         DEV_HASH_SECRET,
         "changeme",
         "change-me",
@@ -27,6 +30,8 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+# Where development keeps the HS256 secret it generates, inside `data_dir`.
+DEV_JWT_SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name
 
 ALLOWED_ALGORITHMS = frozenset(
     {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"}
@@ -70,6 +75,11 @@ class Settings(BaseSettings):
     )
     jwks_cache_seconds: int = Field(default=300, ge=0)
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Local state (next to the default SQLite database): in development, "
+        "the generated HS256 secret `jwt-secret` that `serve` and `token` share",
+    )
 
     hash_secret: str | None = None
 
@@ -129,8 +139,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _secrets_fit_environment(self) -> Settings:
         if self.environment == "development":
-            if self.jwt_secret is None and any(a.startswith("HS") for a in self.jwt_algorithms):
-                self.jwt_secret = DEV_JWT_SECRET
+            if self.jwt_secret is not None and _is_placeholder(self.jwt_secret):
+                raise ConfigurationError(
+                    "PRIVACY_JWT_SECRET is a published placeholder; unset it to have a "
+                    f"secret generated in {self.data_dir / DEV_JWT_SECRET_FILE}"
+                )
             if self.hash_secret is None:
                 self.hash_secret = DEV_HASH_SECRET
             return self
@@ -152,11 +165,53 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def hmac_secret(self) -> str | None:
+        """The HS* signing secret: `PRIVACY_JWT_SECRET`, or in development without it a
+        random one generated on first use in `data_dir` (mode 0600) and kept there, so
+        that `privacy-api serve` and `privacy-api token` share it. None: no HS* tokens."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret
+        if self.environment != "development" or not any(
+            alg.startswith("HS") for alg in self.jwt_algorithms
+        ):
+            return None
+        return development_secret(self.data_dir / DEV_JWT_SECRET_FILE)
+
+
+def development_secret(path: Path) -> str:
+    """The secret kept in `path`, created (random, mode 0600) if it does not exist.
+
+    Creation is atomic: the secret is written to a private temporary file that is then
+    linked into place, so processes starting together (uvicorn workers, `token`) all
+    end up with the one that was linked first and never read a half-written file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: use its
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    value = path.read_text(encoding="utf-8").strip()
+    if len(value) < MIN_SECRET_LENGTH or _is_placeholder(value):
+        raise ConfigurationError(f"{path} holds no usable secret; delete it to generate one")
+    return value
+
+
+def _is_placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDER_SECRETS or value in PLACEHOLDER_SECRETS
+
 
 def _weak_secret(name: str, value: str | None) -> list[str]:
     if not value:
         return [f"{name} is missing"]
-    if value.strip().lower() in PLACEHOLDER_SECRETS or value in PLACEHOLDER_SECRETS:
+    if _is_placeholder(value):
         return [f"{name} is a placeholder"]
     if len(value) < MIN_SECRET_LENGTH:
         return [f"{name} must be at least {MIN_SECRET_LENGTH} characters"]

@@ -17,7 +17,6 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import record_event
 from app.core.clock import SESSION_CLOCK_KEY, Clock
@@ -50,18 +49,16 @@ async def authenticate(
 ) -> Principal:
     """The verified caller; 401 without a valid token, 403 without the scopes asked for.
 
-    Async on purpose: verifying with a configured key is CPU-only and quick, and this
-    runs on every call; only a JWKS document that may need fetching goes to a thread.
+    A token seen within the last minute is answered from the verifier's cache; any
+    other is verified off the event loop, so that a slow key fetch or many new tokens
+    never hold up other requests.
     """
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         if credentials is None:
             raise Unauthorized("A bearer token is required.", error="invalid_request")
         verifier: TokenVerifier = request.app.state.verifier
-        if verifier.may_block:
-            principal = await run_in_threadpool(verifier.verify, credentials.credentials)
-        else:
-            principal = verifier.verify(credentials.credentials)
+        principal = await verifier.verify_off_loop(credentials.credentials)
         request.state.principal = principal
     missing = [scope for scope in security_scopes.scopes if not principal.has(scope)]
     if missing:
@@ -101,6 +98,59 @@ def _query_aliases(dependant: Any) -> set[str]:
     for sub in dependant.dependencies:
         names |= _query_aliases(sub)
     return names
+
+
+NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+_MAX_NUL_ISSUES = 20
+
+
+async def reject_nul_characters(request: Request) -> None:
+    """422 for a NUL character (U+0000) in any string of the call: the JSON body at any
+    depth (values and member names), query and path parameters, and headers.
+
+    PostgreSQL cannot store NUL in text and SQLite would store it, so it is refused
+    here, once for every operation, before any handler or transaction sees the input.
+    The answer names where, never the value.
+    """
+    issues: list[dict[str, Any]] = []
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            issues.append({"loc": ["query", name.replace("\x00", "")[:64]], "msg": NUL_MESSAGE})
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            issues.append({"loc": ["path", name], "msg": NUL_MESSAGE})
+    for name, value in request.headers.items():
+        if "\x00" in value:
+            issues.append({"loc": ["header", name[:64]], "msg": NUL_MESSAGE})
+    # A JSON text can carry NUL only as the escape \u0000 (a raw NUL byte is not JSON).
+    if b"\\u0000" in await request.body():
+        try:
+            document = await request.json()
+        except ValueError:
+            document = None  # not JSON: the operation refuses it on its own
+        issues += [{"loc": ["body", *loc], "msg": NUL_MESSAGE} for loc in _nul_locations(document)]
+    if issues:
+        raise UnprocessableContent(
+            "A string in the request contains a NUL character.", errors=issues[:_MAX_NUL_ISSUES]
+        )
+
+
+def _nul_locations(document: Any) -> Iterator[list[str | int]]:
+    """Where in a decoded JSON document a string (or member name) contains NUL."""
+    stack: list[tuple[list[str | int], Any]] = [([], document)]
+    while stack:  # iterative: a deeply nested document must not exhaust the stack
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                yield loc
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    yield loc
+                else:
+                    stack.append(([*loc, key], item))
+        elif isinstance(value, list):
+            stack.extend(([*loc, index], item) for index, item in enumerate(value))
 
 
 def requires(scope: str) -> Any:

@@ -213,6 +213,7 @@ _HTTP_TITLES = {
     406: ("not-acceptable", "Not acceptable"),
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
+    431: ("header-too-large", "Request header fields too large"),
 }
 
 
@@ -280,6 +281,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "The request body is not JSON.",
         422: "The request body or parameters did not validate.",
         423: "The data is restricted (Art 18) and is not served for processing.",
+        431: "The `Authorization` header exceeds 8 KiB; it is refused unread.",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:

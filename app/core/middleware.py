@@ -154,10 +154,8 @@ class RequestContextMiddleware:
     ) -> None:
         route = scope.get("route")
         action = (getattr(route, "openapi_extra", None) or {}).get(AUDIT_ACTION_KEY)
-        principal = state.get("principal") or _principal_from_headers(scope)
-        if principal is None or action is None:
-            # No tenant to file it under (401) or not an audited operation.
-            return
+        if action is None:
+            return  # not an audited operation: no token to verify
         path_params = scope.get("path_params") or {}
         subject_id = state.get("audit_subject_id") or _as_uuid(path_params.get("subject_id"))
         record_id = state.get("audit_record_id") or _as_uuid(path_params.get("record_id"))
@@ -165,6 +163,10 @@ class RequestContextMiddleware:
         engine = scope["app"].state.engine
 
         def write() -> None:
+            # Verifying a token not seen before is CPU work: here, off the event loop.
+            principal = state.get("principal") or _principal_from_headers(scope)
+            if principal is None:
+                return  # no tenant to file it under (401)
             with tenant_session(engine, principal.tenant) as session:
                 record_event(
                     session,
@@ -189,8 +191,10 @@ class RequestContextMiddleware:
 
 def _principal_from_headers(scope: Scope) -> Principal | None:
     """The caller of a request refused before authentication ran (e.g. malformed JSON)."""
-    header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
-    scheme, _, token = header.partition(" ")
+    header = dict(scope.get("headers") or []).get(b"authorization", b"")
+    if len(header) > MAX_AUTHORIZATION_BYTES:
+        return None
+    scheme, _, token = header.decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
     try:
@@ -207,6 +211,40 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value)) if value is not None else None
     except ValueError:
         return None
+
+
+MAX_AUTHORIZATION_BYTES = 8 * 1024
+
+
+def oversized_authorization(scope: Scope) -> bool:
+    """Whether the `Authorization` header is longer than any token the service accepts."""
+    return any(
+        name == b"authorization" and len(value) > MAX_AUTHORIZATION_BYTES
+        for name, value in scope.get("headers") or []
+    )
+
+
+class HeaderLimitMiddleware:
+    """Refuses an `Authorization` header over 8 KiB (431) before anything parses it.
+
+    A 10 MB token would otherwise be split, decoded and parsed on the event loop.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and oversized_authorization(scope):
+            await BodyLimitMiddleware._reject(
+                send,
+                431,
+                "header-too-large",
+                "Request header fields too large",
+                f"The Authorization header exceeds {MAX_AUTHORIZATION_BYTES} bytes.",
+                scope.get("state", {}).get("request_id", ""),
+            )
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -7,7 +7,10 @@ records. Derived data (`origin: derived`) is not portable data and is left out.
 JSON is one document: `{"subject_id", "generated_at", "identifiers", "records": [...]}`.
 CSV has a header row and one row per field value: `record_id, category, field, value,
 source, origin, created_at`; list values become `field.0`, `field.1`, ...; the
-subject's identifiers come first with category `identifier`.
+subject's identifiers come first with category `identifier`. A cell of caller-given
+text that starts with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'`,
+so that a spreadsheet shows it as text instead of running it as a formula (OWASP
+"CSV injection"); the JSON export gives every value as stored.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ from app.subjects.models import ExternalRef, Record, SubjectIdentifier
 BATCH_SIZE = 5000
 PORTABLE_ORIGINS = [Origin.provided.value, Origin.observed.value]
 CSV_HEADER = ["record_id", "category", "field", "value", "source", "origin", "created_at"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(value: str) -> str:
+    """`value` as a CSV cell that no spreadsheet evaluates as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _timestamp(value: datetime) -> str:
@@ -173,15 +182,18 @@ def _csv_rows(
     out: list[tuple[str, ...]], head: tuple[str, str], tail: tuple[str, str, str], data: Any
 ) -> None:
     """Append one row per field value of `data` (lists as `field.0`, `field.1`, ...)."""
+    cell = _text_cell
     for key, value in data.items():
         if type(value) is str:
-            out.append((*head, key, value, *tail))
+            out.append((*head, cell(key), cell(value), *tail))
         elif isinstance(value, list):
-            out.extend((*head, f"{key}.{i}", str(item), *tail) for i, item in enumerate(value))
+            out.extend(
+                (*head, cell(f"{key}.{i}"), cell(str(item)), *tail) for i, item in enumerate(value)
+            )
         elif isinstance(value, bool):
-            out.append((*head, key, "true" if value else "false", *tail))
+            out.append((*head, cell(key), "true" if value else "false", *tail))
         else:
-            out.append((*head, key, str(value), *tail))
+            out.append((*head, cell(key), cell(str(value)), *tail))
 
 
 def stream_csv(
@@ -201,13 +213,12 @@ def stream_csv(
         writer.writerow(CSV_HEADER)
         identifiers = _identifiers(session, subject_id)
         for email in identifiers["emails"]:
-            writer.writerow(["", "identifier", "email", email, "", "provided", ""])
+            writer.writerow(["", "identifier", "email", _text_cell(email), "", "provided", ""])
         for phone in identifiers["phones"]:
-            writer.writerow(["", "identifier", "phone", phone, "", "provided", ""])
+            writer.writerow(["", "identifier", "phone", _text_cell(phone), "", "provided", ""])
         for ref in identifiers["external_refs"]:
-            writer.writerow(
-                ["", "identifier", f"external_ref.{ref['system']}", ref["id"], "", "provided", ""]
-            )
+            field = _text_cell(f"external_ref.{ref['system']}")
+            writer.writerow(["", "identifier", field, _text_cell(ref["id"]), "", "provided", ""])
         yield drain()
         for rows in _read(session, subject_id):
             lines: list[tuple[str, ...]] = []
@@ -216,7 +227,7 @@ def stream_csv(
                 _csv_rows(
                     lines,
                     (str(rid), category),
-                    (source, origin, _timestamp(created_at)),
+                    (_text_cell(source), origin, _timestamp(created_at)),
                     loads(data),
                 )
             writer.writerows(lines)

@@ -154,8 +154,11 @@ def export_subject(
     JSON: `{"subject_id", "generated_at", "identifiers", "records": [...]}`. CSV: a
     header row, then one row per field value: `record_id, category, field, value,
     source, origin, created_at` (identifiers first, with category `identifier`; list
-    values as `field.0`, `field.1`, ...). Restricted records are included. The call is
-    audited.
+    values as `field.0`, `field.1`, ...). A CSV cell that starts with `=`, `+`, `-`, `@`,
+    tab or carriage return is prefixed with `'` so that spreadsheets show it as text and
+    never run it as a formula (OWASP "CSV injection"): a phone number reads
+    `'+46701234567`. JSON gives every value unchanged. Restricted records are included.
+    The call is audited.
 
     Requires scope `rights:read`.
     """

@@ -62,6 +62,9 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Amount = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,4})?$", examples=["12500.00"])]
 
 MAX_FINANCIAL_YEAR_DAYS = 18 * 31  # a financial year is at most 18 months (BFL 3 kap. 3 §)
+# Retention periods are added to document dates: a date in year 9999 would overflow
+# them (a 500 on every access report and erasure of the subject).
+DocumentDate = Annotated[dt.date, Field(le=dt.date(2999, 12, 31))]
 
 
 class CategoryData(BaseModel):
@@ -123,8 +126,8 @@ class SalesDocumentData(CategoryData):
 
     kind: SalesDocumentKind
     number: Annotated[str, Field(min_length=1, max_length=64)]
-    date: dt.date
-    financial_year_end: dt.date | None = Field(
+    date: DocumentDate
+    financial_year_end: DocumentDate | None = Field(
         default=None,
         description="Last day of the financial year the document belongs to; when absent, "
         "the financial year is the calendar year of `date`.",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
+from app.cli import build_parser
 from app.core.config import Settings
 from app.core.security import TokenVerifier
 from tests.conftest import AUDIENCE, ISSUER, TEST_JWT_SECRET
@@ -67,3 +69,26 @@ def test_token_command_rejects_unknown_scope() -> None:
     )
     assert result.returncode == 2
     assert "unknown scope" in result.stderr
+
+
+def test_token_without_scope_is_refused() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "token", "--tenant", "t", "--sub", "me"],
+        env={"PATH": "/usr/bin:/bin", "PRIVACY_JWT_SECRET": TEST_JWT_SECRET},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "can do nothing" in result.stderr
+    assert result.stdout == ""
+
+
+def test_every_option_has_a_help_text() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, (name, action.option_strings)

@@ -90,7 +90,9 @@ def _purge(args: argparse.Namespace) -> int:
     engine = create_db_engine(settings.database_url)
     run_id = f"purge-{uuid.uuid4()}"
     try:
-        report = purge_once(engine, now=utcnow(), batch=args.batch, run_id=run_id)
+        report = purge_once(
+            engine, now=utcnow(), batch=args.batch, run_id=run_id, tenants=args.tenant
+        )
     finally:
         engine.dispose()
     print(
@@ -142,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         "purge", help="delete kept records of erased subjects whose holds have ended"
     )
     purge.add_argument("--batch", type=int, default=5000)
+    purge.add_argument(
+        "--tenant",
+        action="append",
+        help="purge only this tenant's records (repeatable); default: every tenant's",
+    )
     purge.set_defaults(func=_purge)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")

@@ -112,7 +112,9 @@ def _purge(args: argparse.Namespace) -> int:
     engine = create_db_engine(settings.database_url)
     run_id = f"purge-{uuid.uuid4()}"
     try:
-        report = purge_once(engine, now=utcnow(), batch=args.batch, run_id=run_id)
+        report = purge_once(
+            engine, now=utcnow(), batch=args.batch, run_id=run_id, tenants=args.tenant
+        )
     finally:
         engine.dispose()
     print(
@@ -222,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=5000,
         help="records per transaction (default: %(default)s)",
+    )
+    purge.add_argument(
+        "--tenant",
+        action="append",
+        help="purge only this tenant's records (repeatable); default: every tenant's",
     )
     purge.set_defaults(func=_purge)
 

@@ -2,7 +2,15 @@
 
 Every test that uses `api` runs once per backend. Each test gets its own tenant, so
 tests are isolated by the same tenant scoping the service relies on, and each
-backend's database is created, migrated, and dropped once per session.
+backend's database is created, migrated, and dropped once per session. A job that
+works across tenants (the purge, the webhook dispatcher) is run in a test limited to
+that test's tenants, so no test sees what another left behind.
+
+Time: a test that needs the service's clock takes the `clock` fixture, which pins
+`app.state.clock` to a fixed instant (`@pytest.mark.clock("2026-02-10T10:00:00Z")`
+chooses another) that the test moves itself. Such tests, and those marked
+`@pytest.mark.clock`, are the time-sensitive ones that CI also runs with the
+machine's clock a year back and a year forward.
 """
 
 from __future__ import annotations
@@ -159,6 +167,66 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 @pytest.fixture(scope="session")
 def engine(app: FastAPI) -> sa.Engine:
     return app.state.engine  # type: ignore[no-any-return]
+
+
+CLOCK_START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class FrozenClock:
+    """The service's clock in a test: it stands still until the test moves it."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, when: datetime | str) -> datetime:
+        """Move to `when` (aware, or RFC 3339 text with an offset)."""
+        instant = datetime.fromisoformat(when) if isinstance(when, str) else when
+        if instant.tzinfo is None:
+            raise ValueError("the clock needs a timezone-aware instant")
+        self.now = instant.astimezone(UTC)
+        return self.now
+
+    def advance(self, **units: float) -> datetime:
+        """Move forward by a `timedelta(**units)`, e.g. `advance(seconds=30)`."""
+        self.now += timedelta(**units)
+        return self.now
+
+
+@pytest.fixture
+def clock(app: FastAPI, request: pytest.FixtureRequest) -> Iterator[FrozenClock]:
+    """Pin the service's clock to `CLOCK_START`, or to the test's `clock` marker's instant."""
+    marker = request.node.get_closest_marker("clock")
+    frozen = FrozenClock(CLOCK_START)
+    if marker is not None and marker.args:
+        frozen.set(marker.args[0])
+    real = app.state.clock
+    app.state.clock = frozen
+    yield frozen
+    app.state.clock = real
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test on the pinned clock is time-sensitive: CI runs it on a shifted clock too.
+    for item in items:
+        if "clock" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("clock"):
+            item.add_marker(pytest.mark.clock)
+
+
+def child_env(**values: str) -> dict[str, str]:
+    """A minimal environment for a child process, on the same clock as the test.
+
+    A shifted clock (libfaketime's `LD_PRELOAD` and `FAKETIME*`) is passed on, so that a
+    token a child mints is not from another time than the test that checks it.
+    """
+    shifted = {
+        name: value
+        for name, value in os.environ.items()
+        if name == "LD_PRELOAD" or name.startswith("FAKETIME")
+    }
+    return {"PATH": "/usr/bin:/bin", **shifted, **values}
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ kept records whose holds have all ended, safely from several replicas at once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -187,7 +187,14 @@ class PurgeReport:
     subjects: set[tuple[str, uuid.UUID]] = field(default_factory=set)
 
 
-def purge_once(engine: Engine, *, now: datetime, batch: int = 5000, run_id: str) -> PurgeReport:
+def purge_once(
+    engine: Engine,
+    *,
+    now: datetime,
+    batch: int = 5000,
+    run_id: str,
+    tenants: Collection[str] | None = None,
+) -> PurgeReport:
     """Delete kept records of erased subjects whose holds have all ended, batch by batch.
 
     Candidates are records with `kept_until` past (open-ended legal holds have none,
@@ -195,7 +202,8 @@ def purge_once(engine: Engine, *, now: datetime, batch: int = 5000, run_id: str)
     rows with `FOR UPDATE SKIP LOCKED` (PostgreSQL), so concurrent purges never take
     the same row, then re-checks every hold under the lock: a hold extended or placed
     since the erasure keeps its record. Placing a hold locks the subject row, which the
-    purge reads `FOR SHARE`, so the two cannot interleave.
+    purge reads `FOR SHARE`, so the two cannot interleave. `tenants` limits the purge to
+    those tenants' records (default: every tenant's).
     """
     result = PurgeReport()
     today = now.date()
@@ -220,6 +228,8 @@ def purge_once(engine: Engine, *, now: datetime, batch: int = 5000, run_id: str)
                 .limit(batch)
                 .with_for_update(skip_locked=True, of=Record)
             )
+            if tenants is not None:
+                statement = statement.where(col(Record.tenant_id).in_(tenants))
             if after is not None:
                 statement = statement.where(
                     sa.tuple_(col(Record.subject_id), col(Record.id)) > sa.tuple_(*after)

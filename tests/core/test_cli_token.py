@@ -6,19 +6,21 @@ import argparse
 import subprocess
 import sys
 
+import pytest
+
 from app.cli import build_parser
 from app.core.config import Settings
 from app.core.security import TokenVerifier
-from tests.conftest import AUDIENCE, ISSUER, TEST_JWT_SECRET
+from tests.conftest import AUDIENCE, ISSUER, TEST_JWT_SECRET, child_env
 
 
+@pytest.mark.clock  # minted in a child process, verified in this one
 def test_token_command_mints_a_verifiable_token() -> None:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PRIVACY_JWT_SECRET": TEST_JWT_SECRET,
-        "PRIVACY_JWT_ISSUER": ISSUER,
-        "PRIVACY_JWT_AUDIENCE": AUDIENCE,
-    }
+    env = child_env(
+        PRIVACY_JWT_SECRET=TEST_JWT_SECRET,
+        PRIVACY_JWT_ISSUER=ISSUER,
+        PRIVACY_JWT_AUDIENCE=AUDIENCE,
+    )
     result = subprocess.run(
         [
             sys.executable,

@@ -6,7 +6,7 @@ import pytest
 
 from app.core.db import TenantScopeError, tenant_models
 from app.subjects.models import Record
-from tests.conftest import CONTACT, NOTE, Api
+from tests.conftest import CONTACT, NOTE, Api, FrozenClock
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_tenant_scoping_refuses_unscoped_sessions(engine: object) -> None:
 
 
 def test_rights_endpoints_treat_foreign_ids_as_missing(
-    api: Api, other_api: Api, a_data: dict[str, str]
+    api: Api, other_api: Api, a_data: dict[str, str], clock: FrozenClock
 ) -> None:
     s, r = a_data["subject"], a_data["record"]
     request = api.post(

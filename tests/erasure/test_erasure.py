@@ -9,24 +9,32 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
 
-from app.erasure.service import purge_once
-from tests.conftest import CONTACT, INVOICE_2024, MEETING, NETWORK, NOTE, PERSONAL_VALUES, Api
+from app.erasure.service import PurgeReport, purge_once
+from tests.conftest import (
+    CONTACT,
+    INVOICE_2024,
+    MEETING,
+    NETWORK,
+    NOTE,
+    PERSONAL_VALUES,
+    Api,
+    FrozenClock,
+)
 
 INVOICE_2018 = copy.deepcopy(INVOICE_2024)
 INVOICE_2018["data"].update(number="F-2018-7", date="2018-06-01")
 QUOTE = copy.deepcopy(INVOICE_2024)
 QUOTE["data"].update(kind="quote", number="Q-1")
-TODAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+# The service's clock (the `clock` fixture) stands here: the 2024 invoice is kept until
+# 2031-12-31, the 2018 one no longer.
+pytestmark = pytest.mark.clock("2026-11-25T12:00:00Z")
 
 
-@pytest.fixture
-def clock(app: FastAPI) -> object:
-    real = app.state.clock
-    app.state.clock = lambda: TODAY
-    yield app.state.clock
-    app.state.clock = real
+def purge(api: Api, now: datetime) -> PurgeReport:
+    """The purge job on `now`, limited to the test's tenant."""
+    return purge_once(api.engine, now=now, run_id=f"purge-{uuid.uuid4()}", tenants=[api.tenant])
 
 
 def rows(api: Api, table: str, subject_id: str) -> int:
@@ -58,7 +66,7 @@ def full_subject(api: Api) -> tuple[str, dict[str, str]]:
     return subject["id"], ids
 
 
-def test_full_scenario_dry_run_erase_purge(api: Api, app: FastAPI, clock: object) -> None:
+def test_full_scenario_dry_run_erase_purge(api: Api, clock: FrozenClock) -> None:
     sid, ids = full_subject(api)
     api.patch(f"/v1/records/{ids['contact']}", json={"data": {"title": "CEO"}})
     before = api.row_counts()
@@ -124,10 +132,10 @@ def test_full_scenario_dry_run_erase_purge(api: Api, app: FastAPI, clock: object
     assert access["erasure"]["kept"] == report["kept"]
 
     # Purge on 2031-12-31 keeps it; on 2032-01-01 it goes, leaving a tombstone.
-    engine = app.state.engine
-    assert purge_once(engine, now=datetime(2031, 12, 31, tzinfo=UTC), run_id="t1").purged == 0
-    purge = purge_once(engine, now=datetime(2032, 1, 1, tzinfo=UTC), run_id="t2")
-    assert purge.purged >= 1
+    assert purge(api, datetime(2031, 12, 31, 23, 59, tzinfo=UTC)).purged == 0
+    purged = purge(api, datetime(2032, 1, 1, tzinfo=UTC))
+    assert (purged.examined, purged.purged, purged.still_held) == (1, 1, 0)
+    assert purged.subjects == {(api.tenant, uuid.UUID(sid))}
     assert rows(api, "record", sid) == 0
     assert rows(api, "external_ref", sid) == 0
     final = api.post(f"/v1/subjects/{sid}/erasure").json()
@@ -139,7 +147,7 @@ def test_full_scenario_dry_run_erase_purge(api: Api, app: FastAPI, clock: object
         assert value not in text
 
 
-def test_legal_hold_keeps_everything_until_released(api: Api, app: FastAPI, clock: object) -> None:
+def test_legal_hold_keeps_everything_until_released(api: Api, clock: FrozenClock) -> None:
     sid, ids = full_subject(api)
     hold = api.post(
         "/v1/legal-holds",
@@ -156,17 +164,19 @@ def test_legal_hold_keeps_everything_until_released(api: Api, app: FastAPI, cloc
         for k in report["kept"]
         for h in k["holds"]
     )
-    engine = app.state.engine
-    assert purge_once(engine, now=TODAY, run_id="t3").purged == 0
+    held = purge(api, clock())
+    assert (held.examined, held.purged, held.still_held) == (7, 0, 7)
     released = api.post(f"/v1/legal-holds/{hold.json()['id']}/release", scopes=["holds:write"])
     assert released.status_code == 200 and released.json()["active"] is False
     assert api.post(f"/v1/legal-holds/{hold.json()['id']}/release").status_code == 409
-    purge_once(engine, now=TODAY, run_id="t4")
-    assert rows(api, "record", sid) == 1  # the 2024 invoice is still under BFL 7:2
+    released_purge = purge(api, clock())
+    # The 2024 invoice is still under BFL 7:2, until a date: not even a candidate.
+    assert (released_purge.examined, released_purge.purged) == (6, 6)
+    assert rows(api, "record", sid) == 1
     assert api.post(f"/v1/subjects/{sid}/erasure").json()["kept"][0]["id"] == ids["invoice_2024"]
 
 
-def test_record_hold_blocks_delete_and_purge(api: Api, clock: object) -> None:
+def test_record_hold_blocks_delete_and_purge(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject(records=[NOTE])
     note = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]
     hold = api.post(
@@ -185,7 +195,7 @@ def test_record_hold_blocks_delete_and_purge(api: Api, clock: object) -> None:
     assert [h["id"] for h in listed] == [hold.json()["id"]]
 
 
-def test_objection_survives_erasure(api: Api, clock: object) -> None:
+def test_objection_survives_erasure(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject(emails=["asa.oberg@example.se"], records=[CONTACT])
     api.post(f"/v1/subjects/{subject['id']}/marketing-objection")
     api.post(f"/v1/subjects/{subject['id']}/erasure")
@@ -200,7 +210,7 @@ def test_objection_survives_erasure(api: Api, clock: object) -> None:
     ]
 
 
-def test_erasure_racing_record_writes_leaves_nothing_unheld(api: Api, clock: object) -> None:
+def test_erasure_racing_record_writes_leaves_nothing_unheld(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject(records=[CONTACT])
     results: list[int] = []
 
@@ -217,7 +227,7 @@ def test_erasure_racing_record_writes_leaves_nothing_unheld(api: Api, clock: obj
     assert rows(api, "record", subject["id"]) == 0  # notes are never held
 
 
-def test_erasure_errors_and_scopes(api: Api, other_api: Api, clock: object) -> None:
+def test_erasure_errors_and_scopes(api: Api, other_api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     url = f"/v1/subjects/{subject['id']}/erasure"
     assert api.post(url, scopes=["subjects:write"]).status_code == 403
@@ -240,7 +250,7 @@ def test_erasure_errors_and_scopes(api: Api, other_api: Api, clock: object) -> N
     assert api.get(f"/v1/subjects/{subject['id']}").json()["status"] == "active"
 
 
-def test_concurrent_erasures_answer_the_same_report(api: Api, clock: object) -> None:
+def test_concurrent_erasures_answer_the_same_report(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject(records=[CONTACT, INVOICE_2024, NOTE])
     answers: list[object] = []
 
@@ -259,7 +269,7 @@ def test_concurrent_erasures_answer_the_same_report(api: Api, clock: object) -> 
 
 
 def test_foreign_tenant_cannot_touch_holds_or_records(
-    api: Api, other_api: Api, clock: object
+    api: Api, other_api: Api, clock: FrozenClock
 ) -> None:
     subject = api.create_subject(records=[NOTE])
     note = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]
@@ -288,7 +298,7 @@ ORDER_RULE = {
 
 
 def test_tenant_rules_are_data_changeable_under_admin(
-    api: Api, other_api: Api, clock: object
+    api: Api, other_api: Api, clock: FrozenClock
 ) -> None:
     builtin = api.client.put(
         "/v1/retention-rules/se-bfl-7-2", json=ORDER_RULE, headers=api.headers(["admin"])
@@ -337,24 +347,21 @@ def test_tenant_rules_are_data_changeable_under_admin(
     assert api.delete("/v1/retention-rules/contract-orders", scopes=["admin"]).status_code == 404
 
 
-def test_a_hold_placed_after_erasure_survives_the_purge(
-    api: Api, app: FastAPI, clock: object
-) -> None:
+def test_a_hold_placed_after_erasure_survives_the_purge(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject(records=[INVOICE_2024, NOTE])
     report = api.post(f"/v1/subjects/{subject['id']}/erasure").json()
     invoice = report["kept"][0]["id"]
     hold = api.post("/v1/legal-holds", json={"record_id": invoice, "reason": "Tax audit"}).json()
-    engine = app.state.engine
-    purge_once(engine, now=datetime(2032, 1, 1, tzinfo=UTC), run_id="t5")
+    assert purge(api, datetime(2032, 1, 1, tzinfo=UTC)).still_held == 1
     assert rows(api, "record", subject["id"]) == 1  # statutory date passed, legal hold holds
     current = api.post(f"/v1/subjects/{subject['id']}/erasure").json()
     assert {h["kind"] for h in current["kept"][0]["holds"]} == {"statutory", "legal"}
     api.post(f"/v1/legal-holds/{hold['id']}/release")
-    purge_once(engine, now=datetime(2032, 1, 1, tzinfo=UTC), run_id="t6")
+    assert purge(api, datetime(2032, 1, 1, tzinfo=UTC)).purged == 1
     assert rows(api, "record", subject["id"]) == 0
 
 
-def test_recipients_are_told_of_the_erasure_with_ids_only(api: Api, clock: object) -> None:
+def test_recipients_are_told_of_the_erasure_with_ids_only(api: Api, clock: FrozenClock) -> None:
     api.post(
         "/v1/recipients",
         json={"name": "crm", "url": "http://127.0.0.1:9/hooks", "event_types": ["subject.erased"]},

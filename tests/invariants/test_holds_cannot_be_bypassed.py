@@ -11,26 +11,16 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
 
-from tests.conftest import INVOICE_2024, NOTE, Api
+from tests.conftest import INVOICE_2024, NOTE, Api, FrozenClock
 
-TODAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 BFL = "se-bfl-7-2"
-
-
-@pytest.fixture
-def pinned(app: FastAPI) -> Iterator[None]:
-    real = app.state.clock
-    app.state.clock = lambda: TODAY
-    yield
-    app.state.clock = real
+# The service's clock is pinned (`clock`, 2026-11-25): the 2024 invoice is held by
+# Bokföringslagen until 2031-12-31.
 
 
 def stored(api: Api, record_id: str) -> dict[str, Any] | None:
@@ -61,7 +51,7 @@ def patch(api: Api, record_id: str, data: dict[str, Any]) -> Any:
     ],
 )
 def test_a_statutory_hold_refuses_changes_to_the_fields_its_rule_reads(
-    api: Api, pinned: None, change: dict[str, Any]
+    api: Api, clock: FrozenClock, change: dict[str, Any]
 ) -> None:
     subject = api.create_subject()
     invoice = api.add_record(subject["id"], INVOICE_2024)
@@ -81,7 +71,7 @@ def test_a_statutory_hold_refuses_changes_to_the_fields_its_rule_reads(
     assert stored(api, invoice["id"]) == before
 
 
-def test_a_statutory_hold_allows_correcting_other_fields(api: Api, pinned: None) -> None:
+def test_a_statutory_hold_allows_correcting_other_fields(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     invoice = api.add_record(subject["id"], INVOICE_2024)
     corrected = patch(api, invoice["id"], {"amount": "12600.00"})
@@ -89,7 +79,9 @@ def test_a_statutory_hold_allows_correcting_other_fields(api: Api, pinned: None)
     assert stored(api, invoice["id"])["amount"] == "12600.00"  # type: ignore[index]
 
 
-def test_erasure_after_a_refused_date_change_keeps_the_invoice(api: Api, pinned: None) -> None:
+def test_erasure_after_a_refused_date_change_keeps_the_invoice(
+    api: Api, clock: FrozenClock
+) -> None:
     subject = api.create_subject()
     invoice = api.add_record(subject["id"], INVOICE_2024)
     assert patch(api, invoice["id"], {"date": "2010-01-01"}).status_code == 409
@@ -99,7 +91,9 @@ def test_erasure_after_a_refused_date_change_keeps_the_invoice(api: Api, pinned:
 
 
 @pytest.mark.parametrize("on", ["record", "subject"])
-def test_a_record_under_a_legal_hold_cannot_change_or_go(api: Api, pinned: None, on: str) -> None:
+def test_a_record_under_a_legal_hold_cannot_change_or_go(
+    api: Api, clock: FrozenClock, on: str
+) -> None:
     subject = api.create_subject()
     note = api.add_record(subject["id"], NOTE)
     target = {"record_id": note["id"]} if on == "record" else {"subject_id": subject["id"]}
@@ -138,7 +132,7 @@ def _example_body(operation: dict[str, Any]) -> Any:
     return {}
 
 
-def test_no_write_operation_changes_or_deletes_a_held_record(api: Api, pinned: None) -> None:
+def test_no_write_operation_changes_or_deletes_a_held_record(api: Api, clock: FrozenClock) -> None:
     """Every write operation of the API, with its documented example body and with
     bodies aimed at the rule's fields, on a subject whose invoice a statutory rule holds
     and whose note a legal hold holds: both stay exactly as stored."""

@@ -12,11 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from app.core.config import Settings
-from app.notifications.dispatcher import dispatch_once
-from tests.conftest import CONTACT, PERSONAL_VALUES, Api
+from app.notifications.dispatcher import DispatchReport, dispatch_once
+from tests.conftest import CONTACT, PERSONAL_VALUES, Api, FrozenClock
 
 SECRET = "webhook-secret-" + "s" * 40
 
@@ -64,6 +63,11 @@ def register(api: Api, url: str, **extra: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
+def dispatch(api: Api, settings: Settings, clock: FrozenClock) -> DispatchReport:
+    """One pass of the dispatcher at the test's time, over the test's tenant only."""
+    return dispatch_once(api.engine, settings, clock=clock, tenants=[api.tenant])
+
+
 def verify(received: dict[str, Any]) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in received["headers"].items()}
     timestamp = headers["x-privacy-timestamp"]
@@ -75,8 +79,9 @@ def verify(received: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_rectification_is_delivered_signed_and_retried(
-    api: Api, app: FastAPI, settings: Settings, receiver: Receiver
+    api: Api, settings: Settings, receiver: Receiver, clock: FrozenClock
 ) -> None:
+    settings = settings.model_copy(update={"webhook_backoff_seconds": 30})
     receiver.fail_first = 1
     recipient = register(api, receiver.url)
     assert recipient["secret"] == SECRET
@@ -89,12 +94,17 @@ def test_rectification_is_delivered_signed_and_retried(
     pending = api.get("/v1/deliveries?status=pending", scopes=["admin"]).json()["items"]
     assert len(pending) == 1 and pending[0]["event_type"] == "record.rectified"
 
-    first = dispatch_once(app.state.engine, settings)
+    first = dispatch(api, settings, clock)
     assert (first.delivered, first.retrying) == (0, 1)
-    second = dispatch_once(app.state.engine, settings)
+    clock.advance(seconds=29)
+    assert dispatch(api, settings, clock).ids == []  # the backoff has not passed
+    clock.advance(seconds=1)
+    second = dispatch(api, settings, clock)
     assert (second.delivered, second.retrying) == (1, 0)
 
     assert len(receiver.received) == 2
+    sent_at = [int(r["headers"]["X-Privacy-Timestamp"]) for r in receiver.received]
+    assert sent_at == [int(clock().timestamp()) - 30, int(clock().timestamp())]
     payload = verify(receiver.received[-1])
     assert payload["type"] == "record.rectified"
     assert payload["record_id"] == record["id"]
@@ -109,23 +119,24 @@ def test_rectification_is_delivered_signed_and_retried(
     assert delivery["status"] == "delivered"
     assert delivery["attempts"] == 2
     assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 204]
-    assert dispatch_once(app.state.engine, settings).delivered == 0  # nothing twice
+    clock.advance(hours=1)
+    assert dispatch(api, settings, clock).ids == []  # nothing twice
 
 
 def test_restriction_and_subscriptions(
-    api: Api, app: FastAPI, settings: Settings, receiver: Receiver
+    api: Api, settings: Settings, receiver: Receiver, clock: FrozenClock
 ) -> None:
     register(api, receiver.url, event_types=["subject.restricted"])
     subject = api.create_subject(records=[CONTACT])
     api.post(f"/v1/subjects/{subject['id']}/restriction", json={"reason": "contested"})
     api.delete(f"/v1/subjects/{subject['id']}/restriction")  # not subscribed
-    dispatch_once(app.state.engine, settings)
+    dispatch(api, settings, clock)
     assert [verify(r)["type"] for r in receiver.received] == ["subject.restricted"]
     assert verify(receiver.received[0])["whole_subject"] is True
 
 
 def test_gives_up_after_max_attempts(
-    api: Api, app: FastAPI, settings: Settings, receiver: Receiver
+    api: Api, settings: Settings, receiver: Receiver, clock: FrozenClock
 ) -> None:
     receiver.fail_first = 100
     register(api, receiver.url)
@@ -133,7 +144,7 @@ def test_gives_up_after_max_attempts(
     api.post(f"/v1/subjects/{subject['id']}/restriction", json={"reason": "x"})
     limited = settings.model_copy(update={"webhook_max_attempts": 3})
     for _ in range(5):
-        dispatch_once(app.state.engine, limited)
+        dispatch(api, limited, clock)
     failed = api.get("/v1/deliveries?status=failed", scopes=["admin"]).json()["items"]
     assert len(failed) == 1 and failed[0]["attempts"] == 3
 

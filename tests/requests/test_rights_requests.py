@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from fastapi import FastAPI
 
-from tests.conftest import Api
+from tests.conftest import Api, FrozenClock
 
-
-@pytest.fixture
-def frozen(app: FastAPI) -> object:
-    """Pin the service's clock to 2026-02-10 10:00 UTC."""
-    real = app.state.clock
-    app.state.clock = lambda: datetime(2026, 2, 10, 10, 0, tzinfo=UTC)
-    yield app.state.clock
-    app.state.clock = real
+# The service's clock in these tests (the `clock` fixture) stands at this instant.
+pytestmark = pytest.mark.clock("2026-02-10T10:00:00Z")
 
 
 def open_request(api: Api, subject_id: str, received: str, kind: str = "erasure") -> dict:
@@ -28,7 +19,7 @@ def open_request(api: Api, subject_id: str, received: str, kind: str = "erasure"
     return response.json()
 
 
-def test_open_computes_due_at(api: Api, frozen: object) -> None:
+def test_open_computes_due_at(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     request = open_request(api, subject["id"], "2026-01-31T09:00:00Z")
     assert request["due_at"] == "2026-02-28T09:00:00Z"
@@ -38,7 +29,7 @@ def test_open_computes_due_at(api: Api, frozen: object) -> None:
     assert api.get(f"/v1/rights-requests/{request['id']}").json() == request
 
 
-def test_extend_then_complete(api: Api, frozen: object) -> None:
+def test_extend_then_complete(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     request = open_request(api, subject["id"], "2026-01-31T09:00:00Z")
     url = f"/v1/rights-requests/{request['id']}"
@@ -59,7 +50,7 @@ def test_extend_then_complete(api: Api, frozen: object) -> None:
     assert api.post(f"{url}/extend", json={"months": 1, "reason": "x"}).status_code == 409
 
 
-def test_extension_only_before_the_original_deadline(api: Api, frozen: object) -> None:
+def test_extension_only_before_the_original_deadline(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     late = open_request(api, subject["id"], "2026-01-05T09:00:00Z")  # due 2026-02-05
     response = api.post(
@@ -68,7 +59,7 @@ def test_extension_only_before_the_original_deadline(api: Api, frozen: object) -
     assert response.status_code == 409
 
 
-def test_bad_extensions_and_outcomes(api: Api, frozen: object) -> None:
+def test_bad_extensions_and_outcomes(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     request = open_request(api, subject["id"], "2026-02-01T09:00:00Z")
     url = f"/v1/rights-requests/{request['id']}"
@@ -77,7 +68,7 @@ def test_bad_extensions_and_outcomes(api: Api, frozen: object) -> None:
     assert api.post(f"{url}/complete", json={"outcome": "done"}).status_code == 422
 
 
-def test_list_filters_and_overdue(api: Api, frozen: object) -> None:
+def test_list_filters_and_overdue(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     overdue = open_request(api, subject["id"], "2026-01-02T09:00:00Z", "access")
     current = open_request(api, subject["id"], "2026-02-01T09:00:00Z", "erasure")
@@ -97,7 +88,7 @@ def test_list_filters_and_overdue(api: Api, frozen: object) -> None:
     assert api.get("/v1/rights-requests?overdue=true").json()["items"][0]["overdue"] is True
 
 
-def test_received_in_the_future_or_unknown_subject(api: Api, frozen: object) -> None:
+def test_received_in_the_future_or_unknown_subject(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     future = api.post(
         "/v1/rights-requests",
@@ -115,7 +106,7 @@ def test_received_in_the_future_or_unknown_subject(api: Api, frozen: object) -> 
     assert unknown.status_code == 404
 
 
-def test_rights_calls_link_their_audit_event(api: Api, frozen: object) -> None:
+def test_rights_calls_link_their_audit_event(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject()
     other = api.create_subject()
     request = open_request(api, subject["id"], "2026-02-01T09:00:00Z", "access")

@@ -11,10 +11,18 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
 
 from app.core.ids import uuid7
-from tests.conftest import CONTACT, INVOICE_2024, MEETING, NETWORK, NOTE, ORGANISATION, Api
+from tests.conftest import (
+    CONTACT,
+    INVOICE_2024,
+    MEETING,
+    NETWORK,
+    NOTE,
+    ORGANISATION,
+    Api,
+    FrozenClock,
+)
 
 INVOICE_2018 = copy.deepcopy(INVOICE_2024)
 INVOICE_2018["data"].update(number="F-2018-7", date="2018-06-01")
@@ -26,17 +34,8 @@ QUOTE = copy.deepcopy(INVOICE_2024)
 QUOTE["data"].update(kind="quote", number="Q-1")
 
 
-@pytest.fixture
-def on_2026_11_25(app: FastAPI) -> object:
-    real = app.state.clock
-    app.state.clock = lambda: datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    yield app.state.clock
-    app.state.clock = real
-
-
-def test_access_report_has_every_record_and_every_art_15_item(
-    api: Api, on_2026_11_25: object
-) -> None:
+@pytest.mark.clock("2026-11-25T12:00:00Z")
+def test_access_report_has_every_record_and_every_art_15_item(api: Api, clock: FrozenClock) -> None:
     subject = api.create_subject(
         emails=["asa.oberg@example.se"],
         records=[
@@ -198,7 +197,7 @@ def test_csv_quoting_of_awkward_values(api: Api) -> None:
 
 def _bulk_insert(api: Api, subject_id: str, count: int) -> set[str]:
     """Insert `count` records directly (as an import would), returning their ids."""
-    now = datetime.now(UTC)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     ids = []
     rows = []
     sqlite = api.engine.dialect.name == "sqlite"

@@ -84,7 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for `settings` (default: from the environment)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    engine = create_db_engine(settings.database_url, echo=settings.database_echo)
+    engine = create_db_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        lock_timeout=settings.db_lock_timeout_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             router,
             prefix="/v1",
             dependencies=[Depends(authenticate), Depends(reject_unknown_query)],
-            responses=problem_responses(401),
+            responses=problem_responses(401, 503),
         )
 
     def openapi() -> dict[str, Any]:

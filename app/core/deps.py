@@ -3,16 +3,20 @@
 A read runs in a tenant session that is never committed. A write runs in a
 `UnitOfWork`: one transaction that the request commits exactly once, after the
 handler returned, together with the audit event of the call. If anything fails the
-whole transaction rolls back and `RequestContextMiddleware` records the refusal.
+whole transaction rolls back and `RequestContextMiddleware` records the refusal. An
+audited read (the access report, the export) reads without the write lock and writes
+its audit event in a short transaction of its own before the answer leaves.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.engine import Engine
@@ -21,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import record_event
 from app.core.clock import Clock
-from app.core.db import begin_write, tenant_session
+from app.core.db import begin_write, new_tenant_session, tenant_session, write_turn
 from app.core.errors import Forbidden, Unauthorized, UnprocessableContent
 from app.core.security import Principal, TokenVerifier
 
@@ -160,37 +164,103 @@ class UnitOfWork:
         return self.principal.tenant
 
 
-def unit_of_work(
+def _audit_success(session: Session, request: Request, principal: Principal) -> None:
+    """Add the call's audit event (its action, status and what it concerned) to `session`."""
+    route = request.scope.get("route")
+    action = getattr(route, "openapi_extra", None) or {}
+    status_code = getattr(route, "status_code", None) or 200
+    record_event(
+        session,
+        actor=principal.actor,
+        action=action.get(AUDIT_ACTION_KEY, "unknown"),
+        request_id=request.state.request_id,
+        status_code=status_code,
+        subject_id=getattr(request.state, "audit_subject_id", None),
+        record_id=getattr(request.state, "audit_record_id", None),
+        rights_request_id=getattr(request.state, "audit_rights_request_id", None),
+    )
+
+
+def _lock_timeout(request: Request) -> float:
+    timeout: float = request.app.state.settings.db_lock_timeout_seconds
+    return timeout
+
+
+async def _in_thread(function: Callable[[], None]) -> None:
+    """Run a transaction's end in a worker thread, even when the request is cancelled.
+
+    Its own limiter: a commit or rollback never waits for a free worker thread (FastAPI
+    does the same for the exit of sync dependencies).
+    """
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(function, limiter=anyio.CapacityLimiter(1))
+
+
+async def unit_of_work(
     request: Request,
     principal: Annotated[Principal, Depends(authenticate)],
     engine: Annotated[Engine, Depends(get_engine)],
-) -> Iterator[UnitOfWork]:
-    """A write transaction, committed once with its audit event after the handler."""
-    with tenant_session(engine, principal.tenant) as session:
-        begin_write(session)
-        uow = UnitOfWork(session=session, principal=principal, request=request)
+) -> AsyncIterator[UnitOfWork]:
+    """A write transaction, committed once with its audit event after the handler.
+
+    The writer first waits for its turn on the event loop (`write_turn`: on SQLite one
+    writer of the process at a time, and waiting holds no worker thread), then begins
+    the transaction in a worker thread. No turn or lock within
+    `PRIVACY_DB_LOCK_TIMEOUT_SECONDS` answers 503 with `Retry-After`.
+    """
+    async with write_turn(engine, timeout=_lock_timeout(request)):
+        session = new_tenant_session(engine, principal.tenant)
         try:
-            yield uow
-        except BaseException:
-            session.rollback()
-            raise
-        route = request.scope.get("route")
-        action = getattr(route, "openapi_extra", None) or {}
-        status_code = getattr(route, "status_code", None) or 200
-        record_event(
-            session,
-            actor=principal.actor,
-            action=action.get(AUDIT_ACTION_KEY, "unknown"),
-            request_id=request.state.request_id,
-            status_code=status_code,
-            subject_id=getattr(request.state, "audit_subject_id", None),
-            record_id=getattr(request.state, "audit_record_id", None),
-            rights_request_id=getattr(request.state, "audit_rights_request_id", None),
-        )
-        session.commit()
-        request.state.audited = True
+            await run_in_threadpool(begin_write, session)
+            uow = UnitOfWork(session=session, principal=principal, request=request)
+            try:
+                yield uow
+            except BaseException:
+                await _in_thread(session.rollback)
+                raise
+
+            def commit() -> None:
+                _audit_success(session, request, principal)
+                session.commit()
+
+            await _in_thread(commit)
+            request.state.audited = True
+        finally:
+            await _in_thread(session.close)
+
+
+async def audited_read(
+    request: Request,
+    principal: Annotated[Principal, Depends(authenticate)],
+    engine: Annotated[Engine, Depends(get_engine)],
+) -> AsyncIterator[UnitOfWork]:
+    """A read that leaves an audit event (the access report, the export).
+
+    The handler reads in a read transaction that takes no write lock (readers run beside
+    writers). After it returned, the read ends and the audit event is written in a short
+    write transaction of its own, *before* the answer is sent: if the event cannot be
+    written (503), the caller does not get the data. A call whose answer is then lost on
+    the way is still audited: for accountability an event too many is better than data
+    handed out without one. The session refuses writes.
+    """
+    session = new_tenant_session(engine, principal.tenant, read_only=True)
+    try:
+        yield UnitOfWork(session=session, principal=principal, request=request)
+    finally:
+        await _in_thread(session.close)
+    async with write_turn(engine, timeout=_lock_timeout(request)):
+
+        def write_audit() -> None:
+            with tenant_session(engine, principal.tenant) as audit_session:
+                begin_write(audit_session)
+                _audit_success(audit_session, request, principal)
+                audit_session.commit()
+
+        await _in_thread(write_audit)
+    request.state.audited = True
 
 
 SessionDep = Annotated[Session, Depends(read_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+AuditedReadDep = Annotated[UnitOfWork, Depends(audited_read, scope="function")]

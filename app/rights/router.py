@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.core.db import tenant_session
 from app.core.deps import (
+    AuditedReadDep,
     ClockDep,
     SessionDep,
     UnitOfWorkDep,
@@ -69,7 +70,7 @@ def _settings(request: Request) -> Any:
 )
 def get_access_report(
     subject_id: uuid.UUID,
-    uow: UnitOfWorkDep,
+    uow: AuditedReadDep,
     clock: ClockDep,
     lang: Annotated[Literal["sv", "en"], Query(description="Language of the texts.")] = "sv",
     rights_request_id: RightsRequestId = None,
@@ -136,7 +137,7 @@ def get_access_report(
 )
 def export_subject(
     subject_id: uuid.UUID,
-    uow: UnitOfWorkDep,
+    uow: AuditedReadDep,
     clock: ClockDep,
     request: Request,
     format: Annotated[Literal["json", "csv"], Query(description="`json` or `csv`.")] = "json",

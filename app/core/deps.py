@@ -4,8 +4,8 @@ A read runs in a tenant session that is never committed. A write runs in a
 `UnitOfWork`: one transaction that the request commits exactly once, after the
 handler returned, together with the audit event of the call. If anything fails the
 whole transaction rolls back and `RequestContextMiddleware` records the refusal. An
-audited read (the access report, the export) reads without the write lock and writes
-its audit event in a short transaction of its own before the answer leaves.
+audited read (the access report, the export) reads without the write lock and commits
+its audit event before the answer leaves.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -25,7 +26,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import record_event
 from app.core.clock import Clock
-from app.core.db import begin_write, new_tenant_session, tenant_session, write_turn
+from app.core.db import (
+    READ_ONLY_KEY,
+    begin_write,
+    new_tenant_session,
+    tenant_session,
+    write_turn,
+)
 from app.core.errors import Forbidden, Unauthorized, UnprocessableContent
 from app.core.security import Principal, TokenVerifier
 
@@ -219,11 +226,7 @@ async def unit_of_work(
                 await _in_thread(session.rollback)
                 raise
 
-            def commit() -> None:
-                _audit_success(session, request, principal)
-                session.commit()
-
-            await _in_thread(commit)
+            await _in_thread(partial(_commit_audit, session, request, principal))
             request.state.audited = True
         finally:
             await _in_thread(session.close)
@@ -236,28 +239,41 @@ async def audited_read(
 ) -> AsyncIterator[UnitOfWork]:
     """A read that leaves an audit event (the access report, the export).
 
-    The handler reads in a read transaction that takes no write lock (readers run beside
-    writers). After it returned, the read ends and the audit event is written in a short
-    write transaction of its own, *before* the answer is sent: if the event cannot be
-    written (503), the caller does not get the data. A call whose answer is then lost on
-    the way is still audited: for accountability an event too many is better than data
-    handed out without one. The session refuses writes.
+    The handler reads in a read-only session that takes no write lock (readers run
+    beside writers). After it returned, the audit event is committed *before* the answer
+    is sent: if the event cannot be written (503), the caller does not get the data. A
+    call whose answer is then lost on the way is still audited: for accountability an
+    event too many is better than data handed out without one.
+
+    On SQLite the read ends first and the event gets a short write transaction of its
+    own (taking the write lock only for that insert). PostgreSQL has no database-wide
+    write lock, so there the event joins the read's transaction: one commit, not two.
     """
+    separate_write = engine.dialect.name == "sqlite"
     session = new_tenant_session(engine, principal.tenant, read_only=True)
     try:
         yield UnitOfWork(session=session, principal=principal, request=request)
+        if not separate_write:
+            await _in_thread(partial(_commit_audit, session, request, principal))
     finally:
         await _in_thread(session.close)
-    async with write_turn(engine, timeout=_lock_timeout(request)):
+    if separate_write:
 
         def write_audit() -> None:
             with tenant_session(engine, principal.tenant) as audit_session:
                 begin_write(audit_session)
-                _audit_success(audit_session, request, principal)
-                audit_session.commit()
+                _commit_audit(audit_session, request, principal)
 
-        await _in_thread(write_audit)
+        async with write_turn(engine, timeout=_lock_timeout(request)):
+            await _in_thread(write_audit)
     request.state.audited = True
+
+
+def _commit_audit(session: Session, request: Request, principal: Principal) -> None:
+    """Add the call's audit event to the session's transaction and commit it."""
+    session.info.pop(READ_ONLY_KEY, None)
+    _audit_success(session, request, principal)
+    session.commit()
 
 
 SessionDep = Annotated[Session, Depends(read_session)]

@@ -88,7 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for `settings` (default: from the environment)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    engine = create_db_engine(settings.database_url, echo=settings.database_echo)
+    engine = create_db_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        lock_timeout=settings.db_lock_timeout_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -139,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Depends(reject_unknown_query),
                 Depends(reject_nul_characters),
             ],
-            responses=problem_responses(401, 431),
+            responses=problem_responses(401, 431, 503),
         )
 
     def openapi() -> dict[str, Any]:

@@ -98,7 +98,11 @@ def server(
         yield base, process.pid
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # requests still stuck in the server
+            process.kill()
+            process.wait()
 
 
 def fresh_database(kind: str, workdir: Path) -> str:

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
         le=200,
         description="Threads for blocking work (database calls); 0: 4 on SQLite, 40 otherwise",
     )
+    db_lock_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long a call waits for the database (a write lock, a pooled "
+        "connection, a new connection) before it answers 503 with Retry-After",
+    )
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod

@@ -11,12 +11,17 @@ themselves and cannot forget it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import math
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
+from weakref import WeakKeyDictionary
 
+import anyio
 import sqlalchemy as sa
+from anyio.lowlevel import RunVar
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
@@ -25,6 +30,7 @@ from sqlalchemy.sql import visitors
 from sqlmodel import Field, Session, SQLModel
 
 from app.core.clock import utcnow
+from app.core.errors import ServiceUnavailable
 from app.core.ids import uuid7
 
 NAMING_CONVENTION = {
@@ -39,6 +45,7 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 TENANT_KEY = "tenant_id"
 SYSTEM_KEY = "system"
 WRITE_OPTION = "privacy_write"
+READ_ONLY_KEY = "read_only"
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -89,32 +96,52 @@ class TenantScopeError(RuntimeError):
     """A query on tenant data ran in a session bound to no tenant (a programming error)."""
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for SQLite (the embedded default) or PostgreSQL."""
+class ReadOnlySessionError(RuntimeError):
+    """A read-only session (an audited read) was asked to write (a programming error)."""
+
+
+DEFAULT_LOCK_TIMEOUT_SECONDS = 5.0
+
+
+def create_db_engine(
+    url: str, *, echo: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS
+) -> Engine:
+    """An engine for SQLite (the embedded default) or PostgreSQL.
+
+    No wait for the database is longer than `lock_timeout` seconds: SQLite's busy
+    timeout, PostgreSQL's `lock_timeout`, the wait for a pooled connection and (at least
+    2 s, libpq's minimum) the connect timeout. A wait that runs out raises an
+    `OperationalError` or `TimeoutError`, which the error handlers answer with 503.
+    """
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, "future": True}
     # Connections are kept (not closed and reopened past a small pool): the service's
     # worker threads (40 by default) would otherwise reconnect under load.
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        kwargs.update(pool_size=40, max_overflow=0, pool_timeout=30)
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": lock_timeout}
+        kwargs.update(pool_size=40, max_overflow=0, pool_timeout=lock_timeout)
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=20, max_overflow=20)
+        kwargs["connect_args"] = {
+            "connect_timeout": max(2, math.ceil(lock_timeout)),
+            "options": f"-c lock_timeout={math.ceil(lock_timeout * 1000)}",
+        }
+        kwargs.update(pool_pre_ping=True, pool_size=20, max_overflow=20, pool_timeout=lock_timeout)
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = math.ceil(lock_timeout * 1000)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
         # pysqlite's own transaction handling defers BEGIN; take control so that
         # a transaction is one atomic unit (and SELECT ... is inside it).
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
 
 
@@ -141,11 +168,61 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
+# SQLite admits one writer at a time. A writer that waits for the lock inside a worker
+# thread (BEGIN IMMEDIATE under the busy timeout) holds that thread while it waits, and
+# the writer that holds the lock needs a worker thread to run its handler before it can
+# commit. With as many waiting writers as worker threads (4 on SQLite) the holder never
+# got one: every writer stalled until the 30 s busy timeout ran out and answered 500.
+# So writers of one process now queue on the event loop, where waiting holds no thread,
+# and only the writer whose turn it is takes a thread and the lock. The busy timeout
+# is left for writers of other processes (a second worker, the `purge` command).
+_write_turns: RunVar[WeakKeyDictionary[Engine, anyio.Semaphore]] = RunVar("privacy_write_turns")
+
+
+@asynccontextmanager
+async def write_turn(engine: Engine, *, timeout: float) -> AsyncIterator[None]:
+    """This process's turn to write (SQLite; PostgreSQL locks rows, so no queue there).
+
+    Raises `ServiceUnavailable` (503) when the turn does not come within `timeout`.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    try:
+        turns = _write_turns.get()
+    except LookupError:
+        turns = WeakKeyDictionary()
+        _write_turns.set(turns)
+    turn = turns.setdefault(engine, anyio.Semaphore(1))
+    acquired = False
+    with anyio.move_on_after(timeout):
+        await turn.acquire()
+        acquired = True
+    if not acquired:
+        raise ServiceUnavailable(retry_after=math.ceil(timeout))
+    try:
+        yield
+    finally:
+        turn.release()
+
+
+def new_tenant_session(engine: Engine, tenant_id: str, *, read_only: bool = False) -> Session:
+    """A session that sees and writes only `tenant_id`'s data (the caller closes it).
+
+    A `read_only` session refuses to flush anything: it serves reads that must not take
+    SQLite's write lock.
+    """
+    session = Session(engine, expire_on_commit=False)
+    session.info[TENANT_KEY] = tenant_id
+    if read_only:
+        session.info[READ_ONLY_KEY] = True
+    return session
+
+
 @contextmanager
 def tenant_session(engine: Engine, tenant_id: str) -> Iterator[Session]:
     """A session that sees and writes only `tenant_id`'s data."""
-    with Session(engine, expire_on_commit=False) as session:
-        session.info[TENANT_KEY] = tenant_id
+    with new_tenant_session(engine, tenant_id) as session:
         yield session
 
 
@@ -220,6 +297,8 @@ def tenant_models() -> tuple[type[Any], ...]:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_tenant(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY_KEY) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlySessionError("a write in a read-only session")
     tenant_id = session.info.get(TENANT_KEY)
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, TenantScoped):

@@ -3,24 +3,36 @@
 A read runs in a tenant session that is never committed. A write runs in a
 `UnitOfWork`: one transaction that the request commits exactly once, after the
 handler returned, together with the audit event of the call. If anything fails the
-whole transaction rolls back and `RequestContextMiddleware` records the refusal.
+whole transaction rolls back and `RequestContextMiddleware` records the refusal. An
+audited read (the access report, the export) reads without the write lock and commits
+its audit event before the answer leaves.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import record_event
 from app.core.clock import SESSION_CLOCK_KEY, Clock
-from app.core.db import begin_write, tenant_session
+from app.core.db import (
+    READ_ONLY_KEY,
+    begin_write,
+    new_tenant_session,
+    tenant_session,
+    write_turn,
+)
 from app.core.errors import Forbidden, Unauthorized, UnprocessableContent
 from app.core.security import Principal, TokenVerifier
 
@@ -210,38 +222,113 @@ class UnitOfWork:
         return self.principal.tenant
 
 
-def unit_of_work(
+def _audit_success(session: Session, request: Request, principal: Principal) -> None:
+    """Add the call's audit event (its action, status and what it concerned) to `session`."""
+    route = request.scope.get("route")
+    action = getattr(route, "openapi_extra", None) or {}
+    status_code = getattr(route, "status_code", None) or 200
+    record_event(
+        session,
+        actor=principal.actor,
+        action=action.get(AUDIT_ACTION_KEY, "unknown"),
+        request_id=request.state.request_id,
+        status_code=status_code,
+        subject_id=getattr(request.state, "audit_subject_id", None),
+        record_id=getattr(request.state, "audit_record_id", None),
+        rights_request_id=getattr(request.state, "audit_rights_request_id", None),
+    )
+
+
+def _lock_timeout(request: Request) -> float:
+    timeout: float = request.app.state.settings.db_lock_timeout_seconds
+    return timeout
+
+
+async def _in_thread(function: Callable[[], None]) -> None:
+    """Run a transaction's end in a worker thread, even when the request is cancelled.
+
+    Its own limiter: a commit or rollback never waits for a free worker thread (FastAPI
+    does the same for the exit of sync dependencies).
+    """
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(function, limiter=anyio.CapacityLimiter(1))
+
+
+async def unit_of_work(
     request: Request,
     principal: Annotated[Principal, Depends(authenticate)],
     engine: Annotated[Engine, Depends(get_engine)],
-) -> Iterator[UnitOfWork]:
-    """A write transaction, committed once with its audit event after the handler."""
-    with tenant_session(engine, principal.tenant) as session:
+) -> AsyncIterator[UnitOfWork]:
+    """A write transaction, committed once with its audit event after the handler.
+
+    The writer first waits for its turn on the event loop (`write_turn`: on SQLite one
+    writer of the process at a time, and waiting holds no worker thread), then begins
+    the transaction in a worker thread. No turn or lock within
+    `PRIVACY_DB_LOCK_TIMEOUT_SECONDS` answers 503 with `Retry-After`.
+    """
+    async with write_turn(engine, timeout=_lock_timeout(request)):
+        session = new_tenant_session(engine, principal.tenant)
         session.info[SESSION_CLOCK_KEY] = request.app.state.clock
-        begin_write(session)
-        uow = UnitOfWork(session=session, principal=principal, request=request)
         try:
-            yield uow
-        except BaseException:
-            session.rollback()
-            raise
-        route = request.scope.get("route")
-        action = getattr(route, "openapi_extra", None) or {}
-        status_code = getattr(route, "status_code", None) or 200
-        record_event(
-            session,
-            actor=principal.actor,
-            action=action.get(AUDIT_ACTION_KEY, "unknown"),
-            request_id=request.state.request_id,
-            status_code=status_code,
-            subject_id=getattr(request.state, "audit_subject_id", None),
-            record_id=getattr(request.state, "audit_record_id", None),
-            rights_request_id=getattr(request.state, "audit_rights_request_id", None),
-        )
-        session.commit()
-        request.state.audited = True
+            await run_in_threadpool(begin_write, session)
+            uow = UnitOfWork(session=session, principal=principal, request=request)
+            try:
+                yield uow
+            except BaseException:
+                await _in_thread(session.rollback)
+                raise
+
+            await _in_thread(partial(_commit_audit, session, request, principal))
+            request.state.audited = True
+        finally:
+            await _in_thread(session.close)
+
+
+async def audited_read(
+    request: Request,
+    principal: Annotated[Principal, Depends(authenticate)],
+    engine: Annotated[Engine, Depends(get_engine)],
+) -> AsyncIterator[UnitOfWork]:
+    """A read that leaves an audit event (the access report, the export).
+
+    The handler reads in a read-only session that takes no write lock (readers run
+    beside writers). After it returned, the audit event is committed *before* the answer
+    is sent: if the event cannot be written (503), the caller does not get the data. A
+    call whose answer is then lost on the way is still audited: for accountability an
+    event too many is better than data handed out without one.
+
+    On SQLite the read ends first and the event gets a short write transaction of its
+    own (taking the write lock only for that insert). PostgreSQL has no database-wide
+    write lock, so there the event joins the read's transaction: one commit, not two.
+    """
+    separate_write = engine.dialect.name == "sqlite"
+    session = new_tenant_session(engine, principal.tenant, read_only=True)
+    try:
+        yield UnitOfWork(session=session, principal=principal, request=request)
+        if not separate_write:
+            await _in_thread(partial(_commit_audit, session, request, principal))
+    finally:
+        await _in_thread(session.close)
+    if separate_write:
+
+        def write_audit() -> None:
+            with tenant_session(engine, principal.tenant) as audit_session:
+                begin_write(audit_session)
+                _commit_audit(audit_session, request, principal)
+
+        async with write_turn(engine, timeout=_lock_timeout(request)):
+            await _in_thread(write_audit)
+    request.state.audited = True
+
+
+def _commit_audit(session: Session, request: Request, principal: Principal) -> None:
+    """Add the call's audit event to the session's transaction and commit it."""
+    session.info.pop(READ_ONLY_KEY, None)
+    _audit_success(session, request, principal)
+    session.commit()
 
 
 SessionDep = Annotated[Session, Depends(read_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+AuditedReadDep = Annotated[UnitOfWork, Depends(audited_read, scope="function")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -128,6 +129,32 @@ class UnprocessableContent(AppError):
     title = "Invalid request"
 
 
+class ServiceUnavailable(AppError):
+    """The database did not answer in time (unreachable, or a lock held too long).
+
+    Nothing was changed; the call may be retried after `Retry-After` seconds.
+    """
+
+    status = 503
+    slug = "service-unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 2):
+        super().__init__(detail or "The database is busy or unreachable; retry shortly.")
+        self.headers = {"Retry-After": str(max(1, retry_after))}
+
+
+# Errors that say the database could not serve the call now (a lock not granted in
+# time, no connection from the pool, the server unreachable or gone, a deadlock or
+# serialisation failure PostgreSQL resolved by cancelling us): never the caller's
+# fault and worth a retry, so 503 rather than 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.TimeoutError,
+    sa.exc.DisconnectionError,
+)
+
+
 def problem_response(
     request: Request,
     *,
@@ -183,6 +210,18 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # The type and SQLSTATE say enough; driver messages may quote data.
+    logger.warning(
+        "database unavailable",
+        extra={
+            "error_type": type(getattr(exc, "orig", None) or exc).__name__,
+            "sqlstate": getattr(getattr(exc, "orig", None), "sqlstate", None),
+        },
+    )
+    return await _app_error(request, ServiceUnavailable())
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
@@ -214,6 +253,7 @@ _HTTP_TITLES = {
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     431: ("header-too-large", "Request header fields too large"),
+    503: ("service-unavailable", "Service unavailable"),
 }
 
 
@@ -263,6 +303,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StaleDataError, _concurrent_write)
     app.add_exception_handler(IntegrityError, _concurrent_write)
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
@@ -282,6 +324,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "The request body or parameters did not validate.",
         423: "The data is restricted (Art 18) and is not served for processing.",
         431: "The `Authorization` header exceeds 8 KiB; it is refused unread.",
+        503: "The database is busy or unreachable; nothing was changed. Retry after "
+        "`Retry-After` seconds.",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
@@ -306,4 +350,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": descriptions.get(status, "Error."),
             "content": {PROBLEM_JSON: {"example": example}},
         }
+        if status == 503:
+            out[status]["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before retrying.",
+                    "schema": {"type": "integer"},
+                }
+            }
     return out

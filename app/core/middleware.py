@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.audit.service import record_event
-from app.core.db import tenant_session
+from app.core.db import begin_write, tenant_session, write_turn
 from app.core.deps import AUDIT_ACTION_KEY
 from app.core.errors import PROBLEM_BASE, PROBLEM_JSON, AppError, PayloadTooLarge
 from app.core.metrics import AUTH_FAILURES, REQUEST_LATENCY, REQUESTS
@@ -161,6 +161,7 @@ class RequestContextMiddleware:
         record_id = state.get("audit_record_id") or _as_uuid(path_params.get("record_id"))
         rights_request_id = state.get("audit_rights_request_id")
         engine = scope["app"].state.engine
+        timeout = scope["app"].state.settings.db_lock_timeout_seconds
 
         def write() -> None:
             # Verifying a token not seen before is CPU work: here, off the event loop.
@@ -168,6 +169,7 @@ class RequestContextMiddleware:
             if principal is None:
                 return  # no tenant to file it under (401)
             with tenant_session(engine, principal.tenant) as session:
+                begin_write(session)
                 record_event(
                     session,
                     actor=principal.actor,
@@ -180,8 +182,13 @@ class RequestContextMiddleware:
                 )
                 session.commit()
 
+        # The request's own transaction has ended by now (the unit of work closes before
+        # the answer is sent). This write queues for its turn like any other writer, so a
+        # burst of refusals cannot fill the worker threads with lock waits, and a
+        # database that stays locked or unreachable costs a log line, never the answer.
         try:
-            await run_in_threadpool(write)
+            async with write_turn(engine, timeout=timeout):
+                await run_in_threadpool(write)
         except Exception as exc:  # noqa: BLE001 - the answer is already sent; log and go on
             error_logger.error(
                 "could not write audit event",

@@ -42,12 +42,20 @@ async def healthz() -> Health:
     response_model=Readiness,
     summary="Readiness",
     operation_id="readyz",
-    responses={503: {"model": Readiness, "description": "Not ready: see the fields."}},
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "Not ready: see the fields.",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        }
+    },
 )
 async def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers and its schema is at the migrations' head.
 
-    Needs no token. Answers 503 otherwise, saying which check failed.
+    Needs no token. Answers 503 with `Retry-After` otherwise, saying which check failed;
+    an unreachable database answers within `PRIVACY_DB_LOCK_TIMEOUT_SECONDS` (PostgreSQL:
+    at least 2 s, the shortest connect timeout libpq takes).
     """
     engine = request.app.state.engine
 
@@ -66,7 +74,9 @@ async def readyz(request: Request) -> JSONResponse:
         )
 
     result = await run_in_threadpool(check)
-    return JSONResponse(result.model_dump(), status_code=200 if result.status == "ok" else 503)
+    if result.status == "ok":
+        return JSONResponse(result.model_dump())
+    return JSONResponse(result.model_dump(), status_code=503, headers={"Retry-After": "5"})
 
 
 @router.get(

@@ -89,7 +89,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from app.notifications.dispatcher import dispatch_once
 
     settings = get_settings()
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, lock_timeout=settings.db_lock_timeout_seconds)
     try:
         report = dispatch_once(engine, settings, batch=args.batch)
     finally:
@@ -109,7 +109,7 @@ def _purge(args: argparse.Namespace) -> int:
     from app.erasure.service import purge_once
 
     settings = get_settings()
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, lock_timeout=settings.db_lock_timeout_seconds)
     run_id = f"purge-{uuid.uuid4()}"
     try:
         report = purge_once(

@@ -35,6 +35,7 @@ from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
 from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
+from app.objections.router import router as objections_router
 from app.ops.router import router as ops_router
 from app.requests.router import router as requests_router
 from app.retention.router import router as retention_router
@@ -49,6 +50,7 @@ logger = logging.getLogger("app")
 V1_ROUTERS = [
     subjects_router,
     rights_router,
+    objections_router,
     erasure_router,
     requests_router,
     retention_router,

@@ -5,6 +5,7 @@ import app.retention.guard  # noqa: F401  (held records cannot be changed or del
 from app.audit.models import AuditEvent
 from app.erasure.models import Erasure
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
+from app.objections.models import Objection
 from app.requests.models import RightsRequest
 from app.retention.models import LegalHold, RetentionRule, TenantRetentionRule
 from app.rights.models import PrivacyNotice, RecordHistory, Restriction
@@ -19,6 +20,7 @@ __all__ = [
     "ExternalRef",
     "LegalHold",
     "MarketingSuppression",
+    "Objection",
     "PrivacyNotice",
     "Recipient",
     "Record",

@@ -17,6 +17,7 @@ class EventType(StrEnum):
     subject_restricted = "subject.restricted"
     subject_restriction_lifted = "subject.restriction_lifted"
     subject_erased = "subject.erased"
+    subject_objection_decided = "subject.objection_decided"
 
 
 class DeliveryStatus(StrEnum):

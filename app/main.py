@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 import app.models  # noqa: F401  (every table mapped before the first query)
 from app.audit.router import router as audit_router
+from app.collection.router import router as collection_router
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
@@ -52,6 +53,7 @@ V1_ROUTERS = [
     erasure_router,
     requests_router,
     retention_router,
+    collection_router,
     notifications_router,
     audit_router,
 ]

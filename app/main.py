@@ -38,6 +38,7 @@ from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
 from app.ops.router import router as ops_router
 from app.requests.router import router as requests_router
+from app.retention.held_router import router as held_records_router
 from app.retention.router import router as retention_router
 from app.rights.router import router as rights_router
 from app.rights.schemas import MarketingCheckRequest
@@ -53,6 +54,7 @@ V1_ROUTERS = [
     erasure_router,
     requests_router,
     retention_router,
+    held_records_router,
     collection_router,
     notifications_router,
     audit_router,

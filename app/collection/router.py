@@ -46,9 +46,7 @@ def record_notice_given(
 
     Requires scope `subjects:write`.
     """
-    entry = service.record_notice_given(
-        uow.session, subject_id, body, actor=uow.actor, now=clock()
-    )
+    entry = service.record_notice_given(uow.session, subject_id, body, actor=uow.actor, now=clock())
     uow.concerns(subject_id=entry.subject_id)
     response.headers["Location"] = f"/v1/subjects/{entry.subject_id}/notices-given"
     return NoticeGivenPublic.model_validate(entry)

@@ -177,4 +177,3 @@ def list_held_records(
     keeping = _keeping_holds(session, subject, records, now)
     items = [_held(r, subject, keeping[r.id]) for r in records if r.id in keeping]
     return items, next_cursor
-

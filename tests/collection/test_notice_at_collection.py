@@ -136,9 +136,7 @@ def test_erased_subject_answers_410(api: Api, clock: FrozenClock) -> None:
     assert give(api, sid).status_code == 410
 
 
-def test_another_tenants_subject_is_not_found(
-    api: Api, other_api: Api, clock: FrozenClock
-) -> None:
+def test_another_tenants_subject_is_not_found(api: Api, other_api: Api, clock: FrozenClock) -> None:
     sid = api.create_subject()["id"]
     assert give(other_api, sid).status_code == 404
     history = other_api.get(f"/v1/subjects/{sid}/notices-given", scopes=["rights:read"])

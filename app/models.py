@@ -3,6 +3,7 @@ and the invariants that every session enforces at flush, whatever the write path
 
 import app.retention.guard  # noqa: F401  (held records cannot be changed or deleted)
 from app.audit.models import AuditEvent
+from app.collection.models import NoticeGiven
 from app.erasure.models import Erasure
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.requests.models import RightsRequest
@@ -19,6 +20,7 @@ __all__ = [
     "ExternalRef",
     "LegalHold",
     "MarketingSuppression",
+    "NoticeGiven",
     "PrivacyNotice",
     "Recipient",
     "Record",

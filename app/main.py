@@ -33,6 +33,7 @@ from app.core.openapi import build_openapi
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
+from app.notices.router import router as notices_router
 from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
 from app.ops.router import router as ops_router
@@ -52,6 +53,7 @@ V1_ROUTERS = [
     erasure_router,
     requests_router,
     retention_router,
+    notices_router,
     notifications_router,
     audit_router,
 ]

@@ -27,7 +27,7 @@ from app.core.security import Principal
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.requests import service as requests
-from app.rights import marketing, notice, rectification, restriction
+from app.rights import marketing, rectification, restriction
 from app.rights.access import access_report
 from app.rights.export import stream_csv, stream_json
 from app.rights.schemas import (
@@ -488,56 +488,3 @@ async def check_marketing(request: Request) -> Response:
         # thread would cost more than it saves (thread switch, GIL hand-over).
         return Response(answer(), media_type="application/json")
     return Response(await run_in_threadpool(answer), media_type="application/json")
-
-
-@router.get(
-    "/privacy-notice",
-    response_model=notice.NoticePublic,
-    summary="The tenant's privacy notice",
-    operation_id="getPrivacyNotice",
-    dependencies=[requires("admin")],
-    responses=problem_responses(401, 403, 422),
-)
-def get_privacy_notice(session: SessionDep, response: Response) -> notice.NoticePublic:
-    """The texts of the access report (Art 15) in Swedish and English: controller,
-    purposes, categories with legal basis and retention, recipients, sources, transfers,
-    rights, complaint authority and automated decision-making. Until the tenant replaces
-    it, Care of's privacy policy applies (`is_default: true`, version 0).
-
-    Requires scope `admin`.
-    """
-    current = notice.current_notice(session)
-    response.headers["ETag"] = etag_for(current.version)
-    return current
-
-
-@router.put(
-    "/privacy-notice",
-    response_model=notice.NoticePublic,
-    summary="Replace the tenant's privacy notice",
-    operation_id="replacePrivacyNotice",
-    dependencies=[requires("admin")],
-    responses=problem_responses(400, 401, 403, 412, 413, 415, 422),
-    openapi_extra=audited("privacy_notice.replace"),
-)
-def replace_privacy_notice(
-    body: Annotated[
-        notice.NoticeDocument,
-        Body(
-            openapi_examples={
-                "care_of": {"summary": "Care of's policy", "value": notice.CARE_OF_NOTICE}
-            }
-        ),
-    ],
-    uow: UnitOfWorkDep,
-    response: Response,
-    if_match: IfMatch = None,
-) -> notice.NoticePublic:
-    """Replace the whole notice (both languages, every category described). Validated;
-    with `If-Match`, a stale version answers 412.
-
-    Requires scope `admin`.
-    """
-    updated = notice.replace_notice(uow.session, body, actor=uow.actor, if_match=if_match)
-    response.headers["ETag"] = etag_for(updated.version)
-    return updated

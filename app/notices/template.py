@@ -338,8 +338,9 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "name": "Care of",
             "organisation_number": ORGANISATION_NUMBER,
             "address": ADDRESS,
-            "contact": "Kontakta vår support i Cirrus eller ring vår växel. Brev skickas "
-            f"till Care of, {ADDRESS}.",
+            "contact": "Care of är personuppgiftsansvarig för den behandling som beskrivs "
+            "här. Kontakta vår support i Cirrus eller ring vår växel. Brev skickas till "
+            f"Care of, {ADDRESS}.",
         },
         "dpo": {
             "kind": "contact_point",
@@ -369,7 +370,8 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "transfers": [
             {
                 "country": "US",
-                "recipient": "Underbiträden för e-post och kundsupport.",
+                "recipient": "Underbiträden för e-post och kundsupport, som behandlar "
+                "uppgifterna i USA, ett tredjeland.",
                 "mechanism": "scc",
                 "safeguard": "Europeiska kommissionens standardavtalsklausuler "
                 "(genomförandebeslut (EU) 2021/914), med de kompletterande skyddsåtgärder "
@@ -458,8 +460,9 @@ _TEXTS: dict[str, dict[str, Any]] = {
             "name": "Care of",
             "organisation_number": ORGANISATION_NUMBER,
             "address": f"{ADDRESS}, Sweden",
-            "contact": "Contact our support in Cirrus or call our switchboard. Letters go "
-            f"to Care of, {ADDRESS}, Sweden.",
+            "contact": "Care of is the controller of the processing described here. "
+            "Contact our support in Cirrus or call our switchboard. Letters go to Care of, "
+            f"{ADDRESS}, Sweden.",
         },
         "dpo": {
             "kind": "contact_point",
@@ -488,7 +491,8 @@ _TEXTS: dict[str, dict[str, Any]] = {
         "transfers": [
             {
                 "country": "US",
-                "recipient": "Sub-processors for email and customer support.",
+                "recipient": "Sub-processors for email and customer support, which "
+                "process the data in the United States, a third country.",
                 "mechanism": "scc",
                 "safeguard": "The European Commission's standard contractual clauses "
                 "(Implementing Decision (EU) 2021/914), with the supplementary measures that "

@@ -25,6 +25,7 @@ from datetime import datetime
 from functools import cache
 
 import pycountry
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -308,11 +309,11 @@ def named_recipients(session: Session, subject_id: uuid.UUID) -> list[ReportName
     subject: deliveries whose payload names it. Payloads carry ids only; the recipient
     is a system that holds the subject's data, which is why it is told (Art 19)."""
     about_subject = col(Delivery.payload)["subject_id"].as_string() == str(subject_id)
-    rows = session.exec(
-        select(
-            Recipient.id,
-            Recipient.name,
-            Delivery.event_type,
+    rows = session.execute(
+        sa.select(
+            col(Recipient.id),
+            col(Recipient.name),
+            col(Delivery.event_type),
             func.min(Delivery.created_at),
             func.max(Delivery.created_at),
         )

@@ -76,13 +76,22 @@ def get_access_report(
 ) -> AccessReport:
     """Everything held about the subject, and everything Art 15 says the subject may know.
 
-    Every record, restricted ones included, plus: the controller, the purposes and their
-    legal bases, the categories held, the recipients, the retention period per category
-    with the concrete date where a statutory rule computes one (e.g. an invoice kept
-    under Bokföringslagen 7 kap. 2 §), the sources of the data, transfers outside the
-    EU/EEA and their safeguards, the subject's rights, the right to complain to IMY, and
-    whether automated decision-making is used. Texts come from the tenant's privacy
-    notice (`GET /v1/privacy-notice`) in Swedish or English. The call is audited.
+    Every record, restricted ones included, plus, from the tenant's own published notice
+    (`notice_version`) and narrowed to the subject's actual data: the controller and its
+    data protection officer or contact point, the purposes of the categories held with
+    their legal bases (and the legitimate interest pursued), the categories held, the
+    recipients — the categories from the notice and, by name, the tenant's registered
+    recipients (webhooks) that were sent events about this subject (CJEU C-154/21) —,
+    the retention per category (rules and criteria) with the concrete date per held
+    record (e.g. an invoice kept under Bokföringslagen 7 kap. 2 §), the sources,
+    transfers per third country with their mechanism and how to obtain the safeguard,
+    the rights, the Art 21(1) objection stated separately (Art 21(4)), the right to
+    complain to IMY, and whether automated decision-making is used; in Swedish or
+    English (`lang`).
+
+    Without a published notice every record is still listed (Art 15(3)),
+    `notice_missing` is `true` and what only a notice can say is `null`; another
+    controller's notice never stands in. The call is audited.
 
     Requires scope `rights:read`.
     """

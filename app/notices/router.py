@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 
 from app.core.deps import ClockDep, SessionDep, UnitOfWorkDep, audited, requires
 from app.core.errors import problem_responses
@@ -37,6 +37,26 @@ def get_privacy_notice(session: SessionDep, response: Response) -> PublishedNoti
     notice = service.get_notice(session)
     response.headers["ETag"] = etag_for(notice.version)
     return notice
+
+
+@router.get(
+    "/privacy-notice/versions/{version}",
+    response_model=PublishedNotice,
+    summary="A published version of the tenant's privacy notice",
+    operation_id="getPrivacyNoticeVersion",
+    dependencies=[requires("admin")],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_privacy_notice_version(
+    version: Annotated[int, Path(ge=1, le=1_000_000)], session: SessionDep
+) -> PublishedNotice:
+    """Version `version` exactly as it was published: what a person informed with that
+    version (`notice_version`) was told (Art 5(2), accountability). Versions are never
+    changed or removed.
+
+    Requires scope `admin`.
+    """
+    return service.get_version(session, version)
 
 
 @router.get(

@@ -71,6 +71,17 @@ def get_notice(session: Session) -> PublishedNotice:
     return _published(row)
 
 
+def get_version(session: Session, version: int) -> PublishedNotice:
+    """A published version, as it was published; 404 for none (or one that predates the
+    complete model, which has no place in it)."""
+    row = session.exec(
+        select(PrivacyNoticeVersion).where(PrivacyNoticeVersion.version == version)
+    ).first()
+    if row is None or row.format != FORMAT_STRUCTURED:
+        raise NotFound("No published version of this tenant's notice with this number.")
+    return _published(row)
+
+
 def purpose_legal_basis(session: Session, code: str) -> str | None:
     """The legal basis (`legitimate_interests`, ...) of purpose `code` in the notice in
     force; `None` without a notice or without such a purpose."""

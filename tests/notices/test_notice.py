@@ -111,6 +111,7 @@ def test_a_second_tenants_report_contains_nothing_of_care_of(
 def test_another_tenants_notice_is_not_found_and_not_changed(api: Api, other_api: Api) -> None:
     publish_template(api)
     assert other_api.get("/v1/privacy-notice", scopes=["admin"]).status_code == 404
+    assert other_api.get("/v1/privacy-notice/versions/1", scopes=["admin"]).status_code == 404
     # The other tenant's first publication is its own version 1; ours stays as it was.
     assert publish(other_api, own_notice()).json()["version"] == 1
     mine = api.get("/v1/privacy-notice", scopes=["admin"]).json()
@@ -370,6 +371,11 @@ def test_the_first_publication_needs_no_if_match_later_ones_do(api: Api) -> None
     documents = [r[1] if isinstance(r[1], dict) else json.loads(r[1]) for r in rows]
     assert [r[0] for r in rows] == [1, 2]
     assert documents[0]["en"]["controller"]["contact"] != "privacy@example.se"
+    first_again = api.get("/v1/privacy-notice/versions/1", scopes=["admin"])
+    assert first_again.status_code == 200 and first_again.json()["version"] == 1
+    assert first_again.json()["en"] == first.json()["en"]
+    assert api.get("/v1/privacy-notice/versions/3", scopes=["admin"]).status_code == 404
+    assert api.get("/v1/privacy-notice/versions/0", scopes=["admin"]).status_code == 422
     events = api.get("/v1/audit-events?limit=500", scopes=["audit:read"]).json()["items"]
     publications = [e["outcome"] for e in events if e["action"] == "privacy_notice.publish"]
     assert len(publications) == 6

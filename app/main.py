@@ -34,6 +34,7 @@ from app.core.openapi import build_openapi
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
+from app.notices.router import router as notices_router
 from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
 from app.ops.router import router as ops_router
@@ -56,6 +57,7 @@ V1_ROUTERS = [
     retention_router,
     held_records_router,
     collection_router,
+    notices_router,
     notifications_router,
     audit_router,
 ]

@@ -5,10 +5,11 @@ import app.retention.guard  # noqa: F401  (held records cannot be changed or del
 from app.audit.models import AuditEvent
 from app.collection.models import NoticeGiven
 from app.erasure.models import Erasure
+from app.notices.models import PrivacyNoticeVersion
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.requests.models import RightsRequest
 from app.retention.models import LegalHold, RetentionRule, TenantRetentionRule
-from app.rights.models import PrivacyNotice, RecordHistory, Restriction
+from app.rights.models import RecordHistory, Restriction
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.suppression import MarketingSuppression
 
@@ -21,7 +22,7 @@ __all__ = [
     "LegalHold",
     "MarketingSuppression",
     "NoticeGiven",
-    "PrivacyNotice",
+    "PrivacyNoticeVersion",
     "Recipient",
     "Record",
     "RecordHistory",

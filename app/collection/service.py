@@ -32,6 +32,7 @@ from app.collection.models import NoticeGiven
 from app.collection.schemas import NoticeDue, NoticeGivenCreate
 from app.core.errors import UnprocessableContent
 from app.core.pagination import PageParams, paginate
+from app.notices.service import published_version_exists
 from app.requests.deadlines import add_months
 from app.subjects import service as subjects
 from app.subjects.models import Record, Subject
@@ -73,9 +74,13 @@ def record_notice_given(
             "`given_at` is in the future.",
             errors=[{"loc": ["body", "given_at"], "msg": "must not be in the future"}],
         )
-    # `notice_version` is checked against the tenant's published versions where the
-    # published notices are kept (`app.notices`); here it is a positive integer.
     subject = subjects.get_writable_subject(session, subject_id)
+    if not published_version_exists(session, body.notice_version):
+        # Art 13/14: what the person was given must be a notice the tenant published.
+        raise UnprocessableContent(
+            "No published version of the tenant's privacy notice has this number.",
+            errors=[{"loc": ["body", "notice_version"], "msg": "not a published notice version"}],
+        )
     existing = session.exec(
         select(NoticeGiven).where(
             NoticeGiven.subject_id == subject.id,

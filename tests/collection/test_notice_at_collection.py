@@ -9,6 +9,15 @@ import pytest
 
 from app.collection.service import notice_due_at
 from tests.conftest import CONTACT, INVOICE_2024, NOTE, PERSONAL_VALUES, Api, FrozenClock
+from tests.notices.helpers import publish, publish_template, template_document
+
+
+@pytest.fixture(autouse=True)
+def published(api: Api) -> None:
+    """The tenant has published versions 1 and 2 of its notice."""
+    first = publish_template(api)
+    again = publish(api, template_document(), if_match=f'"{first["version"]}"')
+    assert again.status_code == 200, again.text
 
 
 def when(text: str) -> datetime:
@@ -110,6 +119,21 @@ def test_invalid_notice_is_refused(api: Api, clock: FrozenClock, body: dict[str,
     response = give(api, sid, **body)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+    assert api.get(f"/v1/subjects/{sid}").json()["notice_given_at"] is None
+
+
+def test_only_a_published_notice_version_can_have_been_given(
+    api: Api, other_api: Api, clock: FrozenClock
+) -> None:
+    sid = api.create_subject()["id"]
+    response = give(api, sid, notice_version=3)  # versions 1 and 2 are published
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"loc": ["body", "notice_version"], "msg": "not a published notice version"}
+    ]
+    # Another tenant's published versions are not this tenant's.
+    foreign = other_api.create_subject()["id"]
+    assert give(other_api, foreign).status_code == 422
     assert api.get(f"/v1/subjects/{sid}").json()["notice_given_at"] is None
 
 

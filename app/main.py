@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 import app.models  # noqa: F401  (every table mapped before the first query)
 from app.audit.router import router as audit_router
+from app.collection.router import router as collection_router
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
@@ -33,11 +34,13 @@ from app.core.openapi import build_openapi
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
+from app.notices.router import router as notices_router
 from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
 from app.objections.router import router as objections_router
 from app.ops.router import router as ops_router
 from app.requests.router import router as requests_router
+from app.retention.held_router import router as held_records_router
 from app.retention.router import router as retention_router
 from app.rights.router import router as rights_router
 from app.rights.schemas import MarketingCheckRequest
@@ -54,6 +57,9 @@ V1_ROUTERS = [
     erasure_router,
     requests_router,
     retention_router,
+    held_records_router,
+    collection_router,
+    notices_router,
     notifications_router,
     audit_router,
 ]

@@ -3,12 +3,14 @@ and the invariants that every session enforces at flush, whatever the write path
 
 import app.retention.guard  # noqa: F401  (held records cannot be changed or deleted)
 from app.audit.models import AuditEvent
+from app.collection.models import NoticeGiven
 from app.erasure.models import Erasure
+from app.notices.models import PrivacyNoticeVersion
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.objections.models import Objection
 from app.requests.models import RightsRequest
 from app.retention.models import LegalHold, RetentionRule, TenantRetentionRule
-from app.rights.models import PrivacyNotice, RecordHistory, Restriction
+from app.rights.models import RecordHistory, Restriction
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.suppression import MarketingSuppression
 
@@ -20,8 +22,9 @@ __all__ = [
     "ExternalRef",
     "LegalHold",
     "MarketingSuppression",
+    "NoticeGiven",
     "Objection",
-    "PrivacyNotice",
+    "PrivacyNoticeVersion",
     "Recipient",
     "Record",
     "RecordHistory",

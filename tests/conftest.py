@@ -54,6 +54,7 @@ ALL_SCOPES = [
     "rights:write",
     "marketing:check",
     "holds:write",
+    "holds:read",
     "audit:read",
     "admin",
 ]

@@ -105,6 +105,14 @@ class PreconditionFailed(AppError):
     title = "Precondition failed"
 
 
+class PreconditionRequired(AppError):
+    """RFC 6585 §3: the resource may only be changed with `If-Match` (no lost update)."""
+
+    status = 428
+    slug = "precondition-required"
+    title = "Precondition required"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     slug = "payload-too-large"
@@ -252,6 +260,7 @@ _HTTP_TITLES = {
     406: ("not-acceptable", "Not acceptable"),
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
+    428: ("precondition-required", "Precondition required"),
     431: ("header-too-large", "Request header fields too large"),
     503: ("service-unavailable", "Service unavailable"),
 }
@@ -321,6 +330,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         412: "`If-Match` does not match the current ETag; nothing was changed.",
         413: "The request body exceeds the configured limit.",
         415: "The request body is not JSON.",
+        428: "The change needs `If-Match` with the current ETag; nothing was changed.",
         422: "The request body or parameters did not validate.",
         423: "The data is restricted (Art 18) and is not served for processing.",
         431: "The `Authorization` header exceeds 8 KiB; it is refused unread.",

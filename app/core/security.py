@@ -50,6 +50,7 @@ SCOPES: dict[str, str] = {
     "rights:write": "Open/extend/close rights requests; rectify, restrict, object, erase.",
     "marketing:check": "Ask whether a person may receive direct marketing.",
     "holds:write": "Place and release legal holds.",
+    "holds:read": "Read held records for the purpose they are kept for (Art 18(2)).",
     "audit:read": "Read audit events.",
     "admin": "Tenant configuration: privacy notice, recipients (webhooks), retention rules.",
 }

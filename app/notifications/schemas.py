@@ -11,13 +11,30 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class EventType(StrEnum):
-    """What recipients can be told of (Art 19: rectification, erasure, restriction)."""
+    """What recipients can be told of (Art 19: rectification, erasure, restriction; a new
+    subject, to be given the notice at collection, Art 13/14; a marketing objection,
+    Art 21(3), so that marketing tools stop)."""
 
     record_rectified = "record.rectified"
     subject_restricted = "subject.restricted"
     subject_restriction_lifted = "subject.restriction_lifted"
     subject_erased = "subject.erased"
+    subject_created = "subject.created"
+    subject_marketing_objection = "subject.marketing_objection"
     subject_objection_decided = "subject.objection_decided"
+
+
+# What a recipient registered without `event_types` is sent: the Art 19 notifications.
+# The other events (e.g. `subject.created` for a mailer) are subscribed to by name.
+DEFAULT_EVENT_TYPES = [
+    EventType.record_rectified,
+    EventType.subject_restricted,
+    EventType.subject_restriction_lifted,
+    EventType.subject_erased,
+    # A decided objection (Art 21(1)): recipients must stop processing for the purpose,
+    # and erase what an upheld objection erased (Art 19).
+    EventType.subject_objection_decided,
+]
 
 
 class DeliveryStatus(StrEnum):
@@ -52,7 +69,12 @@ class RecipientCreate(BaseModel):
             "port (1-65535), no credentials; the host must resolve to public addresses.",
         ),
     ]
-    event_types: Annotated[list[EventType], Field(min_length=1)] = list(EventType)
+    event_types: Annotated[list[EventType], Field(min_length=1)] = Field(
+        default=DEFAULT_EVENT_TYPES,
+        description="The events to send. Without it: the Art 19 events (`record.rectified`, "
+        "`subject.restricted`, `subject.restriction_lifted`, `subject.erased`); others, such "
+        "as `subject.created` and `subject.marketing_objection`, are subscribed to by name.",
+    )
     secret: Annotated[str, Field(min_length=32, max_length=200)] | None = Field(
         default=None, description="Omit to have one generated (returned once, on create)."
     )

@@ -31,7 +31,10 @@ router = APIRouter(tags=["rights"])
     openapi_extra=audited("subject.object"),
 )
 def object_to_purpose(
-    subject_id: uuid.UUID, body: ObjectionCreate, uow: UnitOfWorkDep, clock: ClockDep,
+    subject_id: uuid.UUID,
+    body: ObjectionCreate,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
     response: Response,
 ) -> ObjectionPublic:
     """Record the person's objection, on grounds relating to their particular situation,
@@ -50,9 +53,7 @@ def object_to_purpose(
     """
     subject = subjects.get_writable_subject(uow.session, subject_id)
     uow.concerns(subject_id=subject.id)
-    objection = service.object_to_purpose(
-        uow.session, subject, body, actor=uow.actor, now=clock()
-    )
+    objection = service.object_to_purpose(uow.session, subject, body, actor=uow.actor, now=clock())
     response.headers["Location"] = f"/v1/objections/{objection.id}"
     return service.public(objection)
 

@@ -167,9 +167,7 @@ def _erase_what_only_served(session: Session, subject: Subject, purpose: str) ->
 
 def list_for_subject(session: Session, subject_id: uuid.UUID) -> Sequence[Objection]:
     return session.exec(
-        select(Objection)
-        .where(Objection.subject_id == subject_id)
-        .order_by(col(Objection.id))
+        select(Objection).where(Objection.subject_id == subject_id).order_by(col(Objection.id))
     ).all()
 
 

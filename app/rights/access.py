@@ -4,28 +4,64 @@ Art 15(1): (a) purposes, (b) categories, (c) recipients, (d) retention — the c
 date where a retention rule computes one, else the criteria — (e) the rights to
 rectification, erasure, restriction and objection, (f) the right to complain to IMY,
 (g) the source of data not collected from the subject, (h) automated decision-making;
-Art 15(2): transfers outside the EU/EEA and their safeguards. The texts come from the
-tenant's privacy notice; the records, their sources and dates from the store.
-Restricted records are included: the subject may always see its own data.
+Art 15(2): transfers outside the EU/EEA and their safeguards.
+
+The texts come from the tenant's own published notice only, and are narrowed to the
+subject's actual data: the purposes and legal bases of the categories it holds, the
+recipients its data was actually sent to (CJEU C-154/21), the retention rule and date of
+each held record. Without a published notice every record is still listed (Art 15(3)),
+the parts only a notice can say are `null` and `notice_missing` is `true`; another
+controller's notice never stands in. Restricted records are included: the subject may
+always see its own data.
 """
 
 from __future__ import annotations
 
+import gettext
+import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from functools import cache
 
+import pycountry
+import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.erasure.schemas import ErasureReport
 from app.erasure.service import current_report
-from app.retention.rules import statutory_holds
+from app.notices.schemas import (
+    LEGAL_BASIS_TEXT,
+    MECHANISM_ARTICLE,
+    RIGHT_ARTICLE,
+    Lang,
+    NoticeText,
+)
+from app.notices.service import current_notice
+from app.notifications.models import Delivery, Recipient
+from app.retention.rules import RuleLike, statutory_holds
 from app.retention.service import active_rules
-from app.rights.notice import current_notice
 from app.rights.schemas import (
     AccessReport,
+    ReportAutomatedDecisionMaking,
     ReportCategory,
+    ReportComplaint,
+    ReportController,
+    ReportDpo,
+    ReportNamedRecipient,
+    ReportObjectionRight,
+    ReportPurpose,
+    ReportRecipientCategory,
+    ReportRecipients,
     ReportRecordRetention,
     ReportRetention,
+    ReportRetentionRule,
+    ReportRight,
+    ReportSource,
+    ReportSources,
+    ReportTransfer,
+    ReportTransfers,
 )
 from app.subjects.categories import Category
 from app.subjects.models import Record, Subject
@@ -37,24 +73,131 @@ def access_report(
     session: Session,
     subject: Subject,
     *,
-    lang: Literal["sv", "en"],
+    lang: Lang,
     now: datetime,
     hash_secret: str,
 ) -> AccessReport:
     notice = current_notice(session)
-    text = notice.sv if lang == "sv" else notice.en
+    text = notice.text(lang) if notice is not None else None
     records = session.exec(
         select(Record).where(Record.subject_id == subject.id).order_by(col(Record.id))
     ).all()
     rules = active_rules(session)
-
     counts = Counter(r.category for r in records)
-    by_source: dict[str, set[str]] = defaultdict(set)
-    origins: dict[str, set[str]] = defaultdict(set)
+    held = [category for category in Category if counts[category.value]]
+    return AccessReport(
+        subject=subject_view(session, subject, hash_secret=hash_secret),
+        records=[RecordPublic.model_validate(r) for r in records],
+        notice_missing=notice is None,
+        notice_version=notice.version if notice is not None else None,
+        controller=ReportController(**text.controller.model_dump()) if text else None,
+        dpo=ReportDpo(**text.dpo.model_dump()) if text else None,
+        purposes=_purposes(text, held, lang) if text else None,
+        categories=[_category(text, c, counts[c.value], lang) for c in held],
+        recipients=ReportRecipients(
+            categories=[ReportRecipientCategory(**r.model_dump()) for r in text.recipients]
+            if text
+            else None,
+            named=named_recipients(session, subject.id),
+        ),
+        retention=_retention(text, held, records, rules, lang, now),
+        sources=_sources(text, records),
+        transfers=_transfers(text, lang) if text else None,
+        rights=[
+            ReportRight(
+                right=r.right, article=RIGHT_ARTICLE[r.right][lang], description=r.description
+            )
+            for r in text.rights
+        ]
+        if text
+        else None,
+        objection_right=ReportObjectionRight(
+            article="artikel 21" if lang == "sv" else "Art 21",
+            general=text.objection_right.general,
+            direct_marketing=text.objection_right.direct_marketing,
+        )
+        if text
+        else None,
+        consent_withdrawal=text.consent_withdrawal if text else None,
+        complaint=ReportComplaint(**text.complaint.model_dump()) if text else None,
+        automated_decision_making=ReportAutomatedDecisionMaking(
+            **text.automated_decision_making.model_dump()
+        )
+        if text
+        else None,
+        generated_at=now,
+        lang=lang,
+        erasure=ErasureReport.model_validate(current_report(session, subject, now=now))
+        if subject.status == SubjectStatus.erased
+        else None,
+    )
+
+
+def _basis_words(text: NoticeText, codes: Sequence[str], lang: Lang) -> tuple[list, str]:
+    bases = list(dict.fromkeys(p.legal_basis for p in text.purposes if p.code in codes))
+    words = "; ".join(
+        f"{LEGAL_BASIS_TEXT[b][lang][0]} ({LEGAL_BASIS_TEXT[b][lang][1]})" for b in bases
+    )
+    return bases, words
+
+
+def _category(
+    text: NoticeText | None, category: Category, count: int, lang: Lang
+) -> ReportCategory:
+    if text is None or category not in text.categories:
+        return ReportCategory(
+            category=category.value,
+            records=count,
+            description=None,
+            purposes=None,
+            legal_bases=None,
+            legal_basis=None,
+        )
+    described = text.categories[category]
+    bases, words = _basis_words(text, described.purposes, lang)
+    return ReportCategory(
+        category=category.value,
+        records=count,
+        description=described.description,
+        purposes=list(described.purposes),
+        legal_bases=bases,
+        legal_basis=words,
+    )
+
+
+def _purposes(text: NoticeText, held: Sequence[Category], lang: Lang) -> list[ReportPurpose]:
+    """The purposes that the subject's categories serve, in the notice's order."""
+    served: dict[str, list[str]] = defaultdict(list)
+    for category in held:
+        described = text.categories.get(category)
+        for code in described.purposes if described else []:
+            served[code].append(category.value)
+    return [
+        ReportPurpose(
+            code=p.code,
+            title=p.title,
+            description=p.description,
+            legal_basis=p.legal_basis,
+            legal_basis_text=LEGAL_BASIS_TEXT[p.legal_basis][lang][0],
+            article=LEGAL_BASIS_TEXT[p.legal_basis][lang][1],
+            legitimate_interest=p.legitimate_interest,
+            categories=served[p.code],
+        )
+        for p in text.purposes
+        if p.code in served
+    ]
+
+
+def _retention(
+    text: NoticeText | None,
+    held: Sequence[Category],
+    records: Sequence[Record],
+    rules: Sequence[RuleLike],
+    lang: Lang,
+    now: datetime,
+) -> list[ReportRetention]:
     dated: dict[str, list[ReportRecordRetention]] = defaultdict(list)
     for record in records:
-        by_source[record.source].add(record.category)
-        origins[record.source].add(record.origin)
         for hold in statutory_holds(rules, record.category, record.data):
             if hold.until >= now.date():
                 dated[record.category].append(
@@ -65,52 +208,132 @@ def access_report(
                         reference=hold.reference,
                     )
                 )
+    by_code = {rule.code: rule for rule in rules}
+    out = []
+    for category in held:
+        described = text.categories.get(category) if text else None
+        if described is None:
+            out.append(
+                ReportRetention(
+                    category=category.value,
+                    period=None,
+                    rules=None,
+                    criteria=None,
+                    records=dated[category.value],
+                )
+            )
+            continue
+        named = [
+            ReportRetentionRule(
+                code=code,
+                reference=by_code[code].reference,
+                title=_rule_title(by_code[code], lang),
+            )
+            for code in described.retention.rules
+            if code in by_code
+        ]
+        period = " ".join(
+            [*(f"{r.title} ({r.reference})" for r in named), described.retention.criteria or ""]
+        ).strip()
+        out.append(
+            ReportRetention(
+                category=category.value,
+                period=period,
+                rules=named,
+                criteria=described.retention.criteria,
+                records=dated[category.value],
+            )
+        )
+    return out
 
-    categories = [
-        ReportCategory(
-            category=category.value,
-            description=text.categories[category].description,
-            legal_basis=text.categories[category].legal_basis,
-            records=counts[category.value],
-        )
-        for category in Category
-        if counts[category.value]
-    ]
-    retention = [
-        ReportRetention(
-            category=category.value,
-            period=text.categories[category].retention,
-            records=dated.get(category.value, []),
-        )
-        for category in Category
-        if counts[category.value]
-    ]
-    return AccessReport(
-        subject=subject_view(session, subject, hash_secret=hash_secret),
-        records=[RecordPublic.model_validate(r) for r in records],
-        controller=text.controller.model_dump(exclude_none=True),
-        purposes=[p.model_dump() for p in text.purposes],
-        categories=categories,
-        recipients=[r.model_dump() for r in text.recipients],
-        retention=retention,
-        sources={
-            "description": text.sources,
-            "systems": [
-                {
-                    "source": source,
-                    "categories": sorted(by_source[source]),
-                    "origin": sorted(origins[source]),
-                }
-                for source in sorted(by_source)
-            ],
-        },
-        transfers=text.transfers.model_dump(),
-        rights=[r.model_dump() for r in text.rights],
-        complaint=text.complaint.model_dump(),
-        automated_decision_making=text.automated_decision_making.model_dump(),
-        generated_at=now,
-        lang=lang,
-        erasure=current_report(session, subject, now=now)
-        if subject.status == SubjectStatus.erased
-        else None,
+
+def _rule_title(rule: RuleLike, lang: Lang) -> str:
+    title = getattr(rule, "title_sv" if lang == "sv" else "title_en", None)
+    return str(title) if title else rule.reference
+
+
+def _sources(text: NoticeText | None, records: Sequence[Record]) -> ReportSources:
+    by_source: dict[str, set[str]] = defaultdict(set)
+    origins: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        by_source[record.source].add(record.category)
+        origins[record.source].add(record.origin)
+    return ReportSources(
+        description=text.sources if text else None,
+        systems=[
+            ReportSource(
+                source=source,
+                categories=sorted(by_source[source]),
+                origin=sorted(origins[source]),
+            )
+            for source in sorted(by_source)
+        ],
     )
+
+
+def _transfers(text: NoticeText, lang: Lang) -> ReportTransfers:
+    return ReportTransfers(
+        outside_eea=text.transfers_outside_eea,
+        transfers=[
+            ReportTransfer(
+                country=t.country,
+                country_name=country_name(t.country, lang),
+                recipient=t.recipient,
+                mechanism=t.mechanism,
+                article=MECHANISM_ARTICLE[t.mechanism][lang],
+                safeguard=t.safeguard,
+                safeguard_copy=t.safeguard_copy,
+            )
+            for t in text.transfers
+        ],
+    )
+
+
+@cache
+def _country_names(lang: Lang) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+def country_name(code: str, lang: Lang) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    name = getattr(country, "common_name", None) or country.name
+    return _country_names(lang).gettext(name)
+
+
+def named_recipients(session: Session, subject_id: uuid.UUID) -> list[ReportNamedRecipient]:
+    """The tenant's recipients that were sent (or are to be sent) events about the
+    subject: deliveries whose payload names it. Payloads carry ids only; the recipient
+    is a system that holds the subject's data, which is why it is told (Art 19)."""
+    about_subject = col(Delivery.payload)["subject_id"].as_string() == str(subject_id)
+    rows = session.execute(
+        sa.select(
+            col(Recipient.id),
+            col(Recipient.name),
+            col(Delivery.event_type),
+            func.min(Delivery.created_at),
+            func.max(Delivery.created_at),
+        )
+        .join(Delivery, col(Delivery.recipient_id) == col(Recipient.id))
+        .where(about_subject)
+        .group_by(col(Recipient.id), col(Recipient.name), col(Delivery.event_type))
+    ).all()
+    grouped: dict[uuid.UUID, ReportNamedRecipient] = {}
+    for recipient_id, name, event_type, first, last in rows:
+        entry = grouped.get(recipient_id)
+        if entry is None:
+            grouped[recipient_id] = ReportNamedRecipient(
+                id=recipient_id,
+                name=name,
+                events=[event_type],
+                first_sent_at=first,
+                last_sent_at=last,
+            )
+            continue
+        entry.events = sorted({*entry.events, event_type})
+        entry.first_sent_at = min(entry.first_sent_at, first)
+        entry.last_sent_at = max(entry.last_sent_at, last)
+    return sorted(grouped.values(), key=lambda r: (r.name, str(r.id)))

@@ -22,6 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
+from app.core.db import current_tenant
+from app.notifications.schemas import EventType
+from app.notifications.service import notify
 from app.rights.schemas import (
     CheckKind,
     MarketingCheckRequest,
@@ -37,12 +40,23 @@ def object_to_marketing(session: Session, subject: Subject, *, secret: str, now:
     """Record the objection; returns how many identifiers became suppressed by it.
 
     The subject's emails and phones are suppressed, and so are those of every subject
-    that shares one of them (the same person): see `spread_objection`.
+    that shares one of them (the same person): see `spread_objection`. A new objection
+    is sent to recipients as `subject.marketing_objection` (ids only), so that
+    downstream marketing tools stop too (Art 21(3)); a repeated one is not.
     """
-    if not subject.marketing_objection:
+    new = not subject.marketing_objection
+    if new:
         subject.marketing_objection = True
         subject.updated_at = now
     count = spread_objection(session, subject, secret=secret)
+    if new:
+        notify(
+            session,
+            event_type=EventType.subject_marketing_objection,
+            tenant_id=current_tenant(session),
+            now=now,
+            subject_id=subject.id,
+        )
     session.flush()
     return count
 

@@ -1,14 +1,11 @@
-"""Tables of the rights: rectification history, restrictions, the privacy notice."""
+"""Tables of the rights: rectification history, restrictions."""
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Field
 
 from app.core.db import JSONType, TenantScoped, UTCDateTime, id_field, timestamp_field
-from app.core.versioning import Versioned
 
 
 class RecordHistory(TenantScoped, table=True):
@@ -39,16 +36,3 @@ class Restriction(TenantScoped, table=True):
     rights_request_id: uuid.UUID | None = Field(default=None)
     placed_at: datetime = timestamp_field()
     lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class PrivacyNotice(Versioned, TenantScoped, table=True):
-    """The tenant's privacy-notice texts (Art 13-15), per language, as one document."""
-
-    __tablename__ = "privacy_notice"
-    __table_args__ = (sa.UniqueConstraint("tenant_id"),)
-
-    id: uuid.UUID = id_field()
-    document: dict[str, Any] = Field(sa_type=JSONType)
-    version: int = Field(default=1)
-    updated_at: datetime = timestamp_field()
-    updated_by: str = Field(max_length=200)

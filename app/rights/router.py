@@ -30,7 +30,7 @@ from app.core.security import Principal
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.requests import service as requests
-from app.rights import marketing, notice, rectification, restriction
+from app.rights import marketing, rectification, restriction
 from app.rights.access import access_report
 from app.rights.export import stream_csv, stream_json
 from app.rights.schemas import (
@@ -79,13 +79,22 @@ def get_access_report(
 ) -> AccessReport:
     """Everything held about the subject, and everything Art 15 says the subject may know.
 
-    Every record, restricted ones included, plus: the controller, the purposes and their
-    legal bases, the categories held, the recipients, the retention period per category
-    with the concrete date where a statutory rule computes one (e.g. an invoice kept
-    under Bokföringslagen 7 kap. 2 §), the sources of the data, transfers outside the
-    EU/EEA and their safeguards, the subject's rights, the right to complain to IMY, and
-    whether automated decision-making is used. Texts come from the tenant's privacy
-    notice (`GET /v1/privacy-notice`) in Swedish or English. The call is audited.
+    Every record, restricted ones included, plus, from the tenant's own published notice
+    (`notice_version`) and narrowed to the subject's actual data: the controller and its
+    data protection officer or contact point, the purposes of the categories held with
+    their legal bases (and the legitimate interest pursued), the categories held, the
+    recipients — the categories from the notice and, by name, the tenant's registered
+    recipients (webhooks) that were sent events about this subject (CJEU C-154/21) —,
+    the retention per category (rules and criteria) with the concrete date per held
+    record (e.g. an invoice kept under Bokföringslagen 7 kap. 2 §), the sources,
+    transfers per third country with their mechanism and how to obtain the safeguard,
+    the rights, the Art 21(1) objection stated separately (Art 21(4)), the right to
+    complain to IMY, and whether automated decision-making is used; in Swedish or
+    English (`lang`).
+
+    Without a published notice every record is still listed (Art 15(3)),
+    `notice_missing` is `true` and what only a notice can say is `null`; another
+    controller's notice never stands in. The call is audited.
 
     Requires scope `rights:read`.
     """
@@ -508,56 +517,3 @@ def _small_check_limiter() -> anyio.CapacityLimiter:
         limiter = anyio.CapacityLimiter(1)
         _small_check_limiters.set(limiter)
         return limiter
-
-
-@router.get(
-    "/privacy-notice",
-    response_model=notice.NoticePublic,
-    summary="The tenant's privacy notice",
-    operation_id="getPrivacyNotice",
-    dependencies=[requires("admin")],
-    responses=problem_responses(401, 403, 422),
-)
-def get_privacy_notice(session: SessionDep, response: Response) -> notice.NoticePublic:
-    """The texts of the access report (Art 15) in Swedish and English: controller,
-    purposes, categories with legal basis and retention, recipients, sources, transfers,
-    rights, complaint authority and automated decision-making. Until the tenant replaces
-    it, Care of's privacy policy applies (`is_default: true`, version 0).
-
-    Requires scope `admin`.
-    """
-    current = notice.current_notice(session)
-    response.headers["ETag"] = etag_for(current.version)
-    return current
-
-
-@router.put(
-    "/privacy-notice",
-    response_model=notice.NoticePublic,
-    summary="Replace the tenant's privacy notice",
-    operation_id="replacePrivacyNotice",
-    dependencies=[requires("admin")],
-    responses=problem_responses(400, 401, 403, 412, 413, 415, 422),
-    openapi_extra=audited("privacy_notice.replace"),
-)
-def replace_privacy_notice(
-    body: Annotated[
-        notice.NoticeDocument,
-        Body(
-            openapi_examples={
-                "care_of": {"summary": "Care of's policy", "value": notice.CARE_OF_NOTICE}
-            }
-        ),
-    ],
-    uow: UnitOfWorkDep,
-    response: Response,
-    if_match: IfMatch = None,
-) -> notice.NoticePublic:
-    """Replace the whole notice (both languages, every category described). Validated;
-    with `If-Match`, a stale version answers 412.
-
-    Requires scope `admin`.
-    """
-    updated = notice.replace_notice(uow.session, body, actor=uow.actor, if_match=if_match)
-    response.headers["ETag"] = etag_for(updated.version)
-    return updated

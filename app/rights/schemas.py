@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.erasure.schemas import ErasureReport
+from app.notices.schemas import LegalBasis, Right, TransferMechanism
 from app.subjects.schemas import RecordPublic, SubjectPublic
 
 MAX_CHECK_ITEMS = 10_000
@@ -206,19 +208,83 @@ class ObjectionResult(BaseModel):
 
 
 # Access report ------------------------------------------------------------------------
+# Art 15(1)(a)-(h) and 15(2), answered from the tenant's published notice and the store.
+# Without a published notice the parts only a notice can say are `null`
+# (`notice_missing: true`); what the store itself knows is always given (Art 15(3)).
+
+
+class ReportController(BaseModel):
+    """Art 15(1), 13(1)(a): who the controller is."""
+
+    name: str
+    organisation_number: str
+    address: str
+    contact: str
+
+
+class ReportDpo(BaseModel):
+    """Art 13(1)(b): the data protection officer, or the contact point."""
+
+    kind: Literal["dpo", "contact_point"]
+    name: str
+    contact: str
+
+
+class ReportPurpose(BaseModel):
+    """Art 15(1)(a): a purpose for which the subject's data is processed, and its basis."""
+
+    code: str
+    title: str
+    description: str | None
+    legal_basis: LegalBasis
+    legal_basis_text: str = Field(description="The basis in words (`Berättigat intresse`).")
+    article: str = Field(description="The point of Art 6(1).")
+    legitimate_interest: str | None = Field(
+        description="For `legitimate_interests`: the interest pursued (Art 13(1)(d))."
+    )
+    categories: list[str] = Field(description="The subject's categories processed for it.")
 
 
 class ReportCategory(BaseModel):
+    """Art 15(1)(b): a category of personal data held about the subject."""
+
+    category: str
+    records: int = Field(description="How many records of this category are held.")
+    description: str | None
+    purposes: list[str] | None = Field(description="Purpose codes (see `purposes`).")
+    legal_bases: list[LegalBasis] | None
+    legal_basis: str | None = Field(description="The legal bases in words, with articles.")
+
+
+class ReportRecipientCategory(BaseModel):
     category: str
     description: str
-    legal_basis: str
-    records: int = Field(description="How many records of this category are held.")
+    names: list[str]
 
 
-class ReportRetention(BaseModel):
-    category: str
-    period: str = Field(description="The period, or the criteria used to determine it.")
-    records: list[ReportRecordRetention] = []
+class ReportNamedRecipient(BaseModel):
+    """A registered recipient (webhook) that was sent, or is to be sent, events about
+    this subject (Art 15(1)(c): "have been or will be disclosed"; CJEU C-154/21)."""
+
+    id: uuid.UUID
+    name: str
+    events: list[str] = Field(description="The event types sent about the subject.")
+    first_sent_at: datetime
+    last_sent_at: datetime
+
+
+class ReportRecipients(BaseModel):
+    """Art 15(1)(c): the categories of recipients from the notice, and the recipients
+    this subject's data actually went to."""
+
+    categories: list[ReportRecipientCategory] | None
+    named: list[ReportNamedRecipient]
+
+
+class ReportRetentionRule(BaseModel):
+    code: str
+    reference: str
+    title: str
 
 
 class ReportRecordRetention(BaseModel):
@@ -228,10 +294,78 @@ class ReportRecordRetention(BaseModel):
     reference: str
 
 
+class ReportRetention(BaseModel):
+    """Art 15(1)(d): how long a category is kept, and the concrete date per held record."""
+
+    category: str
+    period: str | None = Field(description="The period, or the criteria used to determine it.")
+    rules: list[ReportRetentionRule] | None
+    criteria: str | None
+    records: list[ReportRecordRetention] = []
+
+
 class ReportSource(BaseModel):
     source: str
     categories: list[str]
     origin: list[str]
+
+
+class ReportSources(BaseModel):
+    """Art 15(1)(g): where the data came from."""
+
+    description: str | None
+    systems: list[ReportSource]
+
+
+class ReportTransfer(BaseModel):
+    country: str = Field(description="ISO 3166-1 alpha-2.")
+    country_name: str
+    recipient: str
+    mechanism: TransferMechanism
+    article: str
+    safeguard: str
+    safeguard_copy: str
+
+
+class ReportTransfers(BaseModel):
+    """Art 15(2): transfers to third countries and their safeguards."""
+
+    outside_eea: bool
+    transfers: list[ReportTransfer]
+
+
+class ReportRight(BaseModel):
+    """Art 15(1)(e): a right of the subject."""
+
+    right: Right
+    article: str
+    description: str
+
+
+class ReportObjectionRight(BaseModel):
+    """Art 21(4): the right to object, stated separately."""
+
+    article: str
+    general: str = Field(description="Art 21(1).")
+    direct_marketing: str = Field(description="Art 21(2)-(3).")
+
+
+class ReportComplaint(BaseModel):
+    """Art 15(1)(f): the right to lodge a complaint with a supervisory authority."""
+
+    authority: str
+    url: str
+    address: str | None
+    description: str
+
+
+class ReportAutomatedDecisionMaking(BaseModel):
+    """Art 15(1)(h)."""
+
+    used: bool
+    description: str
+    logic: str | None
+    significance: str | None
 
 
 class AccessReport(BaseModel):
@@ -239,23 +373,30 @@ class AccessReport(BaseModel):
 
     subject: SubjectPublic
     records: list[RecordPublic] = Field(description="Every record, restricted ones included.")
-    controller: dict[str, Any]
-    purposes: list[dict[str, Any]]
+    notice_missing: bool = Field(
+        description="`true`: the tenant has published no privacy notice; the parts only a "
+        "notice can give are `null`."
+    )
+    notice_version: int | None = Field(description="The notice version the texts come from.")
+    controller: ReportController | None
+    dpo: ReportDpo | None
+    purposes: list[ReportPurpose] | None = Field(
+        description="The purposes of the categories held about the subject."
+    )
     categories: list[ReportCategory]
-    recipients: list[dict[str, Any]]
+    recipients: ReportRecipients
     retention: list[ReportRetention]
-    sources: dict[str, Any]
-    transfers: dict[str, Any]
-    rights: list[dict[str, Any]]
-    complaint: dict[str, Any]
-    automated_decision_making: dict[str, Any]
+    sources: ReportSources
+    transfers: ReportTransfers | None
+    rights: list[ReportRight] | None
+    objection_right: ReportObjectionRight | None
+    consent_withdrawal: str | None
+    complaint: ReportComplaint | None
+    automated_decision_making: ReportAutomatedDecisionMaking | None
     generated_at: datetime
     lang: Literal["sv", "en"]
-    erasure: dict[str, Any] | None = Field(
+    erasure: ErasureReport | None = Field(
         default=None,
         description="For an erased subject: what was erased and what is kept, why and "
         "until when (the current erasure report).",
     )
-
-
-ReportRetention.model_rebuild()

@@ -19,6 +19,10 @@ class Subject(Versioned, TenantScoped, table=True):
     """A data subject: a customer's contact person."""
 
     __tablename__ = "subject"
+    __table_args__ = (
+        # The subjects still to be informed (Art 13/14), oldest first, per tenant.
+        sa.Index("ix_subject_tenant_id_notice_given_at_id", "tenant_id", "notice_given_at", "id"),
+    )
 
     id: uuid.UUID = id_field()
     status: str = Field(default="active", max_length=16)
@@ -28,6 +32,9 @@ class Subject(Versioned, TenantScoped, table=True):
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the Art 13/14 notice was first given; the history is `app.collection`'s
+    # `notice_given` table.
+    notice_given_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     identifiers: list["SubjectIdentifier"] = Relationship(
         sa_relationship_kwargs={

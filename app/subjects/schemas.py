@@ -193,6 +193,7 @@ class SubjectPublic(BaseModel):
                 "external_refs": [{"system": "crm", "id": "C-1001"}],
                 "restricted": False,
                 "marketing_objection": False,
+                "notice_given_at": None,
                 "version": 1,
                 "created_at": "2026-11-25T09:30:00Z",
                 "updated_at": "2026-11-25T09:30:00Z",
@@ -207,6 +208,11 @@ class SubjectPublic(BaseModel):
     external_refs: list[ExternalRefPublic]
     restricted: bool = Field(description="Processing of the whole subject is restricted.")
     marketing_objection: bool = Field(description="The subject objected to direct marketing.")
+    notice_given_at: datetime | None = Field(
+        default=None,
+        description="When the person was first given the privacy notice at collection "
+        "(Art 13/14); `null` until recorded (`POST /v1/subjects/{id}/notice-given`).",
+    )
     version: int = Field(description="Increases with every change; the ETag.")
     created_at: datetime
     updated_at: datetime

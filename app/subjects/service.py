@@ -12,10 +12,12 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.core.clock import utcnow
-from app.core.db import is_unique_violation
+from app.core.clock import session_now
+from app.core.db import current_tenant, is_unique_violation
 from app.core.errors import Conflict, Gone, Locked, NotFound
 from app.core.pagination import PageParams, paginate
+from app.notifications.schemas import EventType
+from app.notifications.service import notify
 from app.subjects.categories import Category, dump_data
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.schemas import (
@@ -91,8 +93,13 @@ def get_record(session: Session, record_id: uuid.UUID) -> Record:
 
 
 def create_subject(session: Session, body: SubjectCreate, *, hash_secret: str) -> Subject:
-    """A new subject with its identifiers and initial records."""
-    subject = Subject()
+    """A new subject with its identifiers and initial records.
+
+    Recipients subscribed to `subject.created` are told (ids only), so that a mailer can
+    give the person the notice at collection (Art 13/14, see `app.collection`).
+    """
+    now = session_now(session)
+    subject = Subject(created_at=now, updated_at=now)
     session.add(subject)
     add_identifiers(session, subject, EMAIL, body.emails, hash_secret=hash_secret)
     add_identifiers(session, subject, PHONE, body.phones, hash_secret=hash_secret)
@@ -100,6 +107,13 @@ def create_subject(session: Session, body: SubjectCreate, *, hash_secret: str) -
     _flush(session)  # the subject row exists before rows that refer to it
     for record_in in body.records:
         _new_record(session, subject, record_in, hash_secret=hash_secret)
+    notify(
+        session,
+        event_type=EventType.subject_created,
+        tenant_id=current_tenant(session),
+        now=now,
+        subject_id=subject.id,
+    )
     _flush(session)
     return subject
 
@@ -116,7 +130,8 @@ def add_record(
 def _new_record(
     session: Session, subject: Subject, record_in: RecordCreate, *, hash_secret: str
 ) -> Record:
-    now = utcnow()
+    # The service's clock: when the data was collected starts the Art 14(3)(a) month.
+    now = session_now(session)
     record = Record(
         subject_id=subject.id,
         category=record_in.category.value,
@@ -264,6 +279,7 @@ def subject_public(subject: Subject, *, objecting: bool) -> SubjectPublic:
         external_refs=[ExternalRefPublic(system=r.system, id=r.ref) for r in subject.external_refs],
         restricted=subject.restricted,
         marketing_objection=objecting or subject.marketing_objection,
+        notice_given_at=subject.notice_given_at,
         version=subject.version,
         created_at=subject.created_at,
         updated_at=subject.updated_at,

@@ -1,7 +1,7 @@
 """General objections (Art 21(1)): a subject's objection to one purpose, and its decision.
 
 Revision ID: b3d8f1a2c4e5
-Revises: 7a1c3e9d2b10
+Revises: b7d4e2a91c35
 Create Date: 2026-11-25 19:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.core.db
 
 revision: str = "b3d8f1a2c4e5"
-down_revision: str | None = "7a1c3e9d2b10"
+down_revision: str | None = "b7d4e2a91c35"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOTE, Api
+from tests.notices.helpers import publish, template_document
 
 TRIALS = 20
 
@@ -164,8 +165,11 @@ def test_first_concurrent_puts_of_a_retention_rule_never_500(pg: Api) -> None:
 
 
 def test_first_concurrent_publications_of_the_notice_never_500(pg: Api) -> None:
-    document = pg.get("/v1/privacy-notice").json()
-    body = {"sv": document["sv"], "en": document["en"]}
+    """Two first publications without `If-Match`: one becomes version 1; the other is
+    answered as the later publication it turned out to be — 428, since it has not read
+    the version that now exists (RFC 6585 §3). A 412 would claim a stale tag it never
+    sent; a 200 would overwrite a notice unseen."""
+    body = template_document()
     outcomes: Counter[tuple[int, ...]] = Counter()
     for _ in range(TRIALS):
         tenant = Api(client=pg.client, tenant=f"t-{uuid.uuid4().hex[:12]}", engine=pg.engine)
@@ -178,5 +182,21 @@ def test_first_concurrent_publications_of_the_notice_never_500(pg: Api) -> None:
             )
         )
         outcomes[tuple(sorted(a.status_code for a in answers))] += 1
+        assert tenant.get("/v1/privacy-notice").json()["version"] == 1
+    assert outcomes == {(200, 428): TRIALS}
+
+
+def test_concurrent_publications_from_the_same_version_one_wins_the_other_gets_412(
+    pg: Api,
+) -> None:
+    body = template_document()
+    outcomes: Counter[tuple[int, ...]] = Counter()
+    for _ in range(TRIALS):
+        tenant = Api(client=pg.client, tenant=f"t-{uuid.uuid4().hex[:12]}", engine=pg.engine)
+        assert publish(tenant, body).status_code == 200
+        answers = together(
+            *(lambda tenant=tenant: publish(tenant, body, if_match='"1"') for _ in range(2))
+        )
+        outcomes[tuple(sorted(a.status_code for a in answers))] += 1
         assert tenant.get("/v1/privacy-notice").json()["version"] == 2
-    assert outcomes == {(200, 200): TRIALS}
+    assert outcomes == {(200, 412): TRIALS}

@@ -23,6 +23,7 @@ from tests.conftest import (
     Api,
     FrozenClock,
 )
+from tests.notices.helpers import publish_template
 
 INVOICE_2018 = copy.deepcopy(INVOICE_2024)
 INVOICE_2018["data"].update(number="F-2018-7", date="2018-06-01")
@@ -51,6 +52,7 @@ def test_access_report_has_every_record_and_every_art_15_item(api: Api, clock: F
         ],
     )
     sid = subject["id"]
+    publish_template(api)
     api.post(f"/v1/subjects/{sid}/restriction", json={"reason": "contested"})
     response = api.get(f"/v1/subjects/{sid}/access-report?lang=en", scopes=["rights:read"])
     assert response.status_code == 200, response.text
@@ -88,6 +90,7 @@ def test_access_report_has_every_record_and_every_art_15_item(api: Api, clock: F
     assert "Integritetsskyddsmyndigheten" in report["complaint"]["authority"]
     assert report["automated_decision_making"]["used"] is False
     assert report["transfers"]["outside_eea"] is True
+    assert report["notice_missing"] is False and report["notice_version"] == 1
     assert {r["article"] for r in report["rights"]} >= {
         "Art 15",
         "Art 16",
@@ -95,7 +98,9 @@ def test_access_report_has_every_record_and_every_art_15_item(api: Api, clock: F
         "Art 18",
         "Art 21",
     }
-    assert any(r["recipient"].startswith("Authorities") for r in report["recipients"])
+    assert any(
+        r["category"].startswith("Public authorities") for r in report["recipients"]["categories"]
+    )
     assert {s["source"] for s in report["sources"]["systems"]} == {
         "crm",
         "staff",
@@ -114,38 +119,6 @@ def test_access_report_has_every_record_and_every_art_15_item(api: Api, clock: F
     swedish = api.get(f"/v1/subjects/{sid}/access-report?lang=sv").json()
     assert swedish["complaint"]["authority"] == "Integritetsskyddsmyndigheten (IMY)"
     assert api.get(f"/v1/subjects/{sid}/access-report?lang=de").status_code == 422
-
-
-def test_privacy_notice_is_tenant_configuration(api: Api, other_api: Api) -> None:
-    default = api.get("/v1/privacy-notice", scopes=["admin"])
-    assert default.status_code == 200
-    document = default.json()
-    assert document["is_default"] is True and document["version"] == 0
-    changed = {"sv": document["sv"], "en": document["en"]}
-    changed["en"]["controller"]["name"] = "Kund AB"
-    put = api.client.put(
-        "/v1/privacy-notice",
-        json=changed,
-        headers={**api.headers(["admin"]), "If-Match": '"0"'},
-    )
-    assert put.status_code == 200, put.text
-    assert put.json()["version"] == 1 and put.json()["is_default"] is False
-    stale = api.client.put(
-        "/v1/privacy-notice",
-        json=changed,
-        headers={**api.headers(["admin"]), "If-Match": '"0"'},
-    )
-    assert stale.status_code == 412
-    subject = api.create_subject()
-    report = api.get(f"/v1/subjects/{subject['id']}/access-report?lang=en").json()
-    assert report["controller"]["name"] == "Kund AB"
-    # Another tenant still has the default.
-    assert other_api.get("/v1/privacy-notice").json()["en"]["controller"]["name"] == "Care of"
-    # Validation: every category must be described.
-    del changed["sv"]["categories"]["network"]
-    bad = api.client.put("/v1/privacy-notice", json=changed, headers=api.headers(["admin"]))
-    assert bad.status_code == 422
-    assert api.get("/v1/privacy-notice", scopes=["rights:read"]).status_code == 403
 
 
 def test_export_json_and_csv(api: Api) -> None:

@@ -42,7 +42,8 @@ def erase_subject(
     covers are kept, restricted, with the last day they must be kept: a statutory rule
     (Bokföringslagen 7 kap. 2 §: invoices, and orders that are verifications) or a legal
     hold (`until: null` while it has no end). The subject's emails and phones are
-    removed, its marketing objection survives (as hashes), it becomes `erased` and
+    removed, and so are its objections to purposes (with the person's grounds); its
+    marketing objection survives (as hashes), it becomes `erased` and
     accepts no more writes (410). Recipients are told (ids only). Kept records are
     deleted by the purge when their last hold ends.
 

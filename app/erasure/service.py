@@ -23,6 +23,7 @@ from app.core.db import system_session
 from app.erasure.models import Erasure
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
+from app.objections.models import Objection
 from app.retention.holds import Hold, active_legal_holds, holds_on, kept_until
 from app.retention.models import LegalHold
 from app.retention.service import active_rules, rules_of_tenant
@@ -126,6 +127,11 @@ def erase(
     # them to be found by the systems they came from. Suppression hashes stay.
     session.execute(
         delete(SubjectIdentifier).where(col(SubjectIdentifier.subject_id) == subject.id),
+        execution_options={"synchronize_session": False},
+    )
+    # The objections hold the person's own words (their grounds): erased with the rest.
+    session.execute(
+        delete(Objection).where(col(Objection.subject_id) == subject.id),
         execution_options={"synchronize_session": False},
     )
     if not kept_ids:

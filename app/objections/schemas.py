@@ -109,3 +109,18 @@ class ObjectionPublic(BaseModel):
 
 class ObjectionList(BaseModel):
     items: list[ObjectionPublic]
+
+
+class ReportObjection(BaseModel):
+    """An objection as the person sees it in their access report (Art 15, Art 21(1))."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    purpose: str
+    grounds: str = Field(description="The person's grounds, as recorded.")
+    status: ObjectionStatus
+    created_at: datetime
+    decided_at: datetime | None
+    outcome: ObjectionOutcome | None
+    reasons: str | None = Field(description="The controller's reasons for the decision.")

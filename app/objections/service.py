@@ -6,8 +6,7 @@ controller then no longer processes the data for that purpose unless it demonstr
 compelling legitimate grounds that override the person's interests, rights and
 freedoms, or the processing is for legal claims.
 - While the objection is pending, the data is restricted for that purpose
-  (Art 18(1)(d)); `restricted_purposes` answers which purposes a subject's data may
-  not be used for, and the subject's API view shows them.
+  (Art 18(1)(d)); the subject's API view lists such purposes in `restricted_purposes`.
 - Upheld: processing for the purpose stops for good, and records that served only that
   purpose are erased (Art 17(1)(c)) — unless a hold keeps them (Art 17(3)(b), (e)).
 - Rejected: the compelling grounds are recorded in `reasons` (Art 21(1), Art 12(4)).
@@ -17,7 +16,7 @@ Both outcomes are audited, sent to recipients (Art 19) and shown in the access r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -169,25 +168,6 @@ def list_for_subject(session: Session, subject_id: uuid.UUID) -> Sequence[Object
     return session.exec(
         select(Objection).where(Objection.subject_id == subject_id).order_by(col(Objection.id))
     ).all()
-
-
-def restricted_purposes(
-    session: Session, subject_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, list[str]]:
-    """Per subject, the purposes its data may not be used for: objections pending
-    (restricted, Art 18(1)(d)) or upheld (stopped, Art 21(1))."""
-    ids = list(subject_ids)
-    found: dict[uuid.UUID, set[str]] = {sid: set() for sid in ids}
-    if not ids:
-        return {}
-    for sid, purpose in session.exec(
-        select(Objection.subject_id, Objection.purpose).where(
-            col(Objection.subject_id).in_(ids),
-            col(Objection.outcome).is_distinct_from(ObjectionOutcome.rejected.value),
-        )
-    ).all():
-        found[sid].add(purpose)
-    return {sid: sorted(purposes) for sid, purposes in found.items()}
 
 
 def public(objection: Objection, erased: list[ErasedRecord] | None = None) -> ObjectionPublic:

@@ -40,6 +40,8 @@ from app.notices.schemas import (
 )
 from app.notices.service import current_notice
 from app.notifications.models import Delivery, Recipient
+from app.objections import service as objections
+from app.objections.schemas import ReportObjection
 from app.retention.rules import RuleLike, statutory_holds
 from app.retention.service import active_rules
 from app.rights.schemas import (
@@ -127,6 +129,10 @@ def access_report(
         else None,
         generated_at=now,
         lang=lang,
+        objections=[
+            ReportObjection.model_validate(o)
+            for o in objections.list_for_subject(session, subject.id)
+        ],
         erasure=ErasureReport.model_validate(current_report(session, subject, now=now))
         if subject.status == SubjectStatus.erased
         else None,

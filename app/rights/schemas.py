@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.erasure.schemas import ErasureReport
 from app.notices.schemas import LegalBasis, Right, TransferMechanism
+from app.objections.schemas import ReportObjection
 from app.subjects.schemas import RecordPublic, SubjectPublic
 
 MAX_CHECK_ITEMS = 10_000
@@ -399,4 +400,9 @@ class AccessReport(BaseModel):
         default=None,
         description="For an erased subject: what was erased and what is kept, why and "
         "until when (the current erasure report).",
+    )
+    objections: list[ReportObjection] = Field(
+        default_factory=list,
+        description="The subject's objections to processing for a purpose (Art 21(1)), "
+        "pending or decided, with the controller's reasons.",
     )

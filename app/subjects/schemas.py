@@ -208,6 +208,11 @@ class SubjectPublic(BaseModel):
     external_refs: list[ExternalRefPublic]
     restricted: bool = Field(description="Processing of the whole subject is restricted.")
     marketing_objection: bool = Field(description="The subject objected to direct marketing.")
+    restricted_purposes: list[str] = Field(
+        default_factory=list,
+        description="Purpose codes the subject's data may not be used for: an objection is "
+        "pending (restricted meanwhile, Art 18(1)(d)) or was upheld (Art 21(1)).",
+    )
     notice_given_at: datetime | None = Field(
         default=None,
         description="When the person was first given the privacy notice at collection "

@@ -18,6 +18,7 @@ from app.core.errors import Conflict, Gone, Locked, NotFound
 from app.core.pagination import PageParams, paginate
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
+from app.objections.models import Objection
 from app.subjects.categories import Category, dump_data
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.schemas import (
@@ -261,7 +262,32 @@ def subject_views(
 ) -> list[SubjectPublic]:
     """The API view of subjects; `marketing_objection` also counts suppressed identifiers."""
     objecting = objecting_subject_ids(session, subjects, secret=hash_secret)
-    return [subject_public(s, objecting=s.id in objecting) for s in subjects]
+    purposes = _restricted_purposes(session, [s.id for s in subjects])
+    return [
+        subject_public(s, objecting=s.id in objecting, restricted_purposes=purposes.get(s.id, []))
+        for s in subjects
+    ]
+
+
+def _restricted_purposes(
+    session: Session, subject_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """Purposes with a pending or upheld objection (Art 18(1)(d), 21(1)), per subject.
+
+    Read from the objection table directly (its rules live in `app.objections`): the
+    subject's view must show them wherever it is served.
+    """
+    if not subject_ids:
+        return {}
+    found: dict[uuid.UUID, set[str]] = {}
+    for sid, purpose in session.exec(
+        select(Objection.subject_id, Objection.purpose).where(
+            col(Objection.subject_id).in_(list(subject_ids)),
+            col(Objection.outcome).is_distinct_from("rejected"),
+        )
+    ).all():
+        found.setdefault(sid, set()).add(purpose)
+    return {sid: sorted(codes) for sid, codes in found.items()}
 
 
 def subject_view(session: Session, subject: Subject, *, hash_secret: str) -> SubjectPublic:
@@ -269,7 +295,9 @@ def subject_view(session: Session, subject: Subject, *, hash_secret: str) -> Sub
     return subject_views(session, [subject], hash_secret=hash_secret)[0]
 
 
-def subject_public(subject: Subject, *, objecting: bool) -> SubjectPublic:
+def subject_public(
+    subject: Subject, *, objecting: bool, restricted_purposes: Sequence[str] = ()
+) -> SubjectPublic:
     """The API view of a subject whose objection was already worked out."""
     return SubjectPublic(
         id=subject.id,
@@ -279,6 +307,7 @@ def subject_public(subject: Subject, *, objecting: bool) -> SubjectPublic:
         external_refs=[ExternalRefPublic(system=r.system, id=r.ref) for r in subject.external_refs],
         restricted=subject.restricted,
         marketing_objection=objecting or subject.marketing_objection,
+        restricted_purposes=list(restricted_purposes),
         notice_given_at=subject.notice_given_at,
         version=subject.version,
         created_at=subject.created_at,

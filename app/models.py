@@ -6,7 +6,13 @@ from app.audit.models import AuditEvent
 from app.erasure.models import Erasure
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.requests.models import RightsRequest
-from app.retention.models import LegalHold, RetentionRule, TenantRetentionRule
+from app.retention.models import (
+    LegalHold,
+    RelationshipEnd,
+    RetentionRule,
+    StoredTenantSettings,
+    TenantRetentionRule,
+)
 from app.rights.models import PrivacyNotice, RecordHistory, Restriction
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.suppression import MarketingSuppression
@@ -23,9 +29,11 @@ __all__ = [
     "Recipient",
     "Record",
     "RecordHistory",
+    "RelationshipEnd",
     "Restriction",
     "RetentionRule",
     "RightsRequest",
+    "StoredTenantSettings",
     "Subject",
     "SubjectIdentifier",
     "TenantRetentionRule",

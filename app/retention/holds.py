@@ -3,8 +3,10 @@
 A record may not be erased while any hold covers it (GDPR Art 17(3)(b) legal
 obligation, 17(3)(e) legal claims):
 
-- a **statutory** hold: a retention rule (data, e.g. Bokföringslagen 7 kap. 2 §) that
-  covers the record and whose date has not passed — kept *until and including* that day;
+- a **statutory** hold: a `keep` retention rule (data, e.g. Bokföringslagen 7 kap. 2 §)
+  that covers the record and whose last day has not passed — kept *until and including*
+  that day in the tenant's time zone (`app.retention.rules`), or without an end while
+  its basis date is not known yet;
 - a **legal** hold: placed on the record or on its subject, not released, and not past
   its `ends_at` — kept until `ends_at`, or with no end (`until: null`).
 """
@@ -19,8 +21,10 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from app.retention.models import LegalHold
-from app.retention.rules import RuleLike, statutory_holds
+from app.retention.models import LegalHold, RelationshipEnd
+from app.retention.rules import Basis, RecordFacts, RuleLike, statutory_holds
+from app.retention.service import active_rules, rules_of_tenant
+from app.retention.settings import TenantSettings, settings_of_tenant, tenant_settings
 
 STATUTORY = "statutory"
 LEGAL = "legal"
@@ -48,18 +52,19 @@ def active_legal_holds(session: Session, subject_id: uuid.UUID, now: datetime) -
 
 def holds_on(
     *,
-    record_id: uuid.UUID,
-    category: str,
-    data: Mapping[str, Any],
+    record_id: uuid.UUID | None,
+    facts: RecordFacts,
     rules: Iterable[RuleLike],
     legal_holds: Sequence[LegalHold],
+    settings: TenantSettings,
     today: date,
 ) -> list[Hold]:
-    """Every hold that covers the record today; empty means it may be erased."""
+    """Every hold that covers the record `today` (the tenant's local date: see
+    `TenantSettings.today`); empty means it may be erased."""
     holds = [
         Hold(kind=STATUTORY, id=h.rule_code, reference=h.reference, until=h.until)
-        for h in statutory_holds(rules, category, data)
-        if h.until >= today
+        for h in statutory_holds(rules, facts, settings)
+        if h.until is None or h.until >= today
     ]
     for legal in legal_holds:
         if legal.record_id is None or legal.record_id == record_id:
@@ -79,3 +84,93 @@ def kept_until(holds: Sequence[Hold]) -> date | None:
     if any(h.until is None for h in holds):
         return None
     return max(h.until for h in holds if h.until is not None)
+
+
+@dataclass(frozen=True)
+class SubjectRetention:
+    """Everything the retention of one subject's records depends on, read once: the
+    rules in force for its tenant, the tenant's settings, the subject's legal holds in
+    force, the end of the relationship with it, and the tenant's today."""
+
+    rules: Sequence[RuleLike]
+    settings: TenantSettings
+    legal_holds: Sequence[LegalHold]
+    relationship_end: date | None
+    today: date
+
+    def facts(
+        self, category: str, data: Mapping[str, Any] | None, created_at: datetime | None
+    ) -> RecordFacts:
+        return RecordFacts(
+            category=category,
+            data=data or {},
+            created_at=created_at,
+            relationship_end=self.relationship_end,
+        )
+
+    def holds(
+        self,
+        record_id: uuid.UUID | None,
+        category: str,
+        data: Mapping[str, Any] | None,
+        created_at: datetime | None,
+    ) -> list[Hold]:
+        """Every hold on the record today (`holds_on`)."""
+        return holds_on(
+            record_id=record_id,
+            facts=self.facts(category, data, created_at),
+            rules=self.rules,
+            legal_holds=self.legal_holds,
+            settings=self.settings,
+            today=self.today,
+        )
+
+
+def relationship_end(
+    session: Session,
+    subject_id: uuid.UUID,
+    *,
+    erased_at: datetime | None,
+    settings: TenantSettings,
+) -> date | None:
+    """The day the relationship with the subject ended, or None while it lasts."""
+    stored = session.exec(
+        select(col(RelationshipEnd.ended_on)).where(col(RelationshipEnd.subject_id) == subject_id)
+    ).first()
+    if stored is not None:
+        return stored
+    return settings.local_date(erased_at) if erased_at is not None else None
+
+
+def subject_retention(
+    session: Session,
+    subject_id: uuid.UUID,
+    *,
+    erased_at: datetime | None,
+    now: datetime,
+    tenant_id: str | None = None,
+) -> SubjectRetention:
+    """Read what the subject's retention depends on. In a tenant session leave
+    `tenant_id` out; a system job (the purge) names the subject's tenant."""
+    if tenant_id is None:
+        rules = active_rules(session)
+        settings = tenant_settings(session)
+        legal = active_legal_holds(session, subject_id, now)
+    else:
+        rules = rules_of_tenant(session, tenant_id)
+        settings = settings_of_tenant(session, tenant_id)
+        legal = [
+            h for h in active_legal_holds(session, subject_id, now) if h.tenant_id == tenant_id
+        ]
+    ends = (
+        relationship_end(session, subject_id, erased_at=erased_at, settings=settings)
+        if any(rule.basis == Basis.relationship_end for rule in rules)
+        else None
+    )
+    return SubjectRetention(
+        rules=rules,
+        settings=settings,
+        legal_holds=legal,
+        relationship_end=ends,
+        today=settings.today(now),
+    )

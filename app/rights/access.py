@@ -18,8 +18,8 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from app.erasure.service import current_report
+from app.retention.holds import subject_retention
 from app.retention.rules import statutory_holds
-from app.retention.service import active_rules
 from app.rights.notice import current_notice
 from app.rights.schemas import (
     AccessReport,
@@ -46,7 +46,7 @@ def access_report(
     records = session.exec(
         select(Record).where(Record.subject_id == subject.id).order_by(col(Record.id))
     ).all()
-    rules = active_rules(session)
+    policy = subject_retention(session, subject.id, erased_at=subject.erased_at, now=now)
 
     counts = Counter(r.category for r in records)
     by_source: dict[str, set[str]] = defaultdict(set)
@@ -55,8 +55,9 @@ def access_report(
     for record in records:
         by_source[record.source].add(record.category)
         origins[record.source].add(record.origin)
-        for hold in statutory_holds(rules, record.category, record.data):
-            if hold.until >= now.date():
+        facts = policy.facts(record.category, record.data, record.created_at)
+        for hold in statutory_holds(policy.rules, facts, policy.settings):
+            if hold.until is not None and hold.until >= policy.today:
                 dated[record.category].append(
                     ReportRecordRetention(
                         record_id=record.id,

@@ -39,7 +39,9 @@ class Plan:
 
 def plan(session: Session, subject: Subject, *, now: datetime) -> Plan:
     """For each record of the subject: erase it, or keep it and name the holds."""
-    retention = subject_retention(session, subject.id, erased_at=subject.erased_at, now=now)
+    # The plan answers "if erased now": an erasure ends the relationship with the subject
+    # (the basis `relationship_end` where no other end was recorded).
+    retention = subject_retention(session, subject.id, erased_at=subject.erased_at or now, now=now)
     ruled = {rule.category for rule in retention.rules}
     rows = session.execute(
         sa.select(
@@ -550,6 +552,18 @@ def _purge_subject(
     result.subjects.add((tenant_id, subject_id))
     if erased_at is not None:
         _tombstone_if_empty(session, subject_id)
+    else:
+        # Art 19, as for an erasure: recipients are told which records went (ids only).
+        # (An erased subject's recipients were told at its erasure which records it kept.)
+        notify(
+            session,
+            event_type=EventType.record_expired,
+            tenant_id=tenant_id,
+            now=now,
+            subject_id=subject_id,
+            record_ids=[rid for ids in doomed.values() for rid in ids],
+            rules=sorted(rule for rule in doomed if rule is not None),
+        )
 
 
 def _tombstone_if_empty(session: Session, subject_id: uuid.UUID) -> None:

@@ -17,6 +17,8 @@ class EventType(StrEnum):
     subject_restricted = "subject.restricted"
     subject_restriction_lifted = "subject.restriction_lifted"
     subject_erased = "subject.erased"
+    # Records deleted past a maximum retention (Art 5(1)(e)) by the purge.
+    record_expired = "record.expired"
 
 
 class DeliveryStatus(StrEnum):

@@ -478,3 +478,59 @@ def test_purge_dry_run_prints_the_preview_and_changes_nothing(api: Api, database
             ).scalar_one()
             == 0
         )
+
+
+@pytest.mark.clock("2026-11-25T12:00:00Z")
+def test_recipients_are_told_of_expired_records_with_ids_only(
+    api: Api, other_api: Api, clock: FrozenClock
+) -> None:
+    """Art 19 as for an erasure: the tenant's recipients (not another tenant's) learn
+    which records the purge deleted past their maximum, by id."""
+    for client in (api, other_api):
+        created = client.post(
+            "/v1/recipients",
+            json={
+                "name": "crm",
+                "url": "http://127.0.0.1:9/hooks",
+                "event_types": ["record.expired"],
+            },
+            scopes=["admin"],
+        )
+        assert created.status_code == 201, created.text
+    put_rule(api, "ip-12-months", IP_RULE)
+    subject = api.create_subject(records=[network("2025-01-15T10:00:00Z"), CONTACT])
+    expected = preview_ids(api)
+    assert purge(api, clock(), other_api.tenant).purged == 1
+    (delivery,) = api.get("/v1/deliveries", scopes=["admin"]).json()["items"]
+    payload = delivery["payload"]
+    assert (payload["type"], payload["subject_id"]) == ("record.expired", subject["id"])
+    assert (set(payload["record_ids"]), payload["rules"]) == (expected, ["ip-12-months"])
+    assert not [value for value in PERSONAL_VALUES if value in str(payload)]
+    assert other_api.get("/v1/deliveries", scopes=["admin"]).json()["items"] == []
+
+
+@pytest.mark.clock("2026-11-25T12:00:00Z")
+def test_an_erasure_ends_the_relationship(api: Api, clock: FrozenClock) -> None:
+    """Without a recorded end, the day of the erasure (Stockholm) is the relationship's
+    end: a hold of 24 months from it keeps the contact until 2028-11-25."""
+    put_rule(
+        api,
+        "keep-contacts",
+        {
+            **IP_RULE,
+            "category": "contact",
+            "action": "keep",
+            "basis": "relationship_end",
+            "months": 24,
+        },
+    )
+    subject = api.create_subject(records=[CONTACT])
+    dry = api.post(f"/v1/subjects/{subject['id']}/erasure?dry_run=true").json()
+    report = api.post(f"/v1/subjects/{subject['id']}/erasure").json()
+    assert (
+        [k["until"] for k in dry["kept"]] == [k["until"] for k in report["kept"]] == ["2028-11-25"]
+    )
+    clock.set("2028-11-25T22:59:59Z")
+    assert purge(api, clock()).purged == 0
+    clock.set("2028-11-25T23:00:00Z")
+    assert purge(api, clock()).purged == 1

@@ -22,9 +22,10 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from app.retention.models import LegalHold, RelationshipEnd
-from app.retention.rules import Basis, RecordFacts, RuleLike, statutory_holds
+from app.retention.rules import Action, Basis, RecordFacts, RuleLike, statutory_holds
 from app.retention.service import active_rules, rules_of_tenant
 from app.retention.settings import TenantSettings, settings_of_tenant, tenant_settings
+from app.subjects.models import Record
 
 STATUTORY = "statutory"
 LEGAL = "legal"
@@ -174,3 +175,39 @@ def subject_retention(
         relationship_end=ends,
         today=settings.today(now),
     )
+
+
+def shortened_by_settings(
+    session: Session, old: TenantSettings, new: TenantSettings, *, now: datetime
+) -> int:
+    """How many of the tenant's records a `keep` rule holds today that the new settings
+    would hold for a shorter time (a new financial-year end: Bokföringslagen 7 kap. 2 §
+    obligations cannot end early by a change of setting). Only sales documents without a
+    `financial_year_end` of their own read the setting."""
+    if old.financial_year_end == new.financial_year_end:
+        return 0
+    rules = [
+        rule
+        for rule in active_rules(session)
+        if rule.action == Action.keep and rule.basis == Basis.financial_year_end
+    ]
+    if not rules:
+        return 0
+    categories = {rule.category for rule in rules}
+    today = old.today(now)
+    shortened = 0
+    for data in session.exec(
+        select(col(Record.data)).where(col(Record.category).in_(categories))
+    ).all():
+        if not data or data.get("financial_year_end"):
+            continue
+        for rule in rules:
+            facts = RecordFacts(category=rule.category, data=data)
+            before = statutory_holds([rule], facts, old)
+            if not before or before[0].until is None or before[0].until < today:
+                continue
+            after = statutory_holds([rule], facts, new)[0].until
+            if after is not None and after < before[0].until:
+                shortened += 1
+                break
+    return shortened

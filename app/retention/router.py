@@ -223,23 +223,28 @@ def get_tenant_settings(session: SessionDep, response: Response) -> TenantSettin
     summary="Replace the tenant's settings",
     operation_id="replaceTenantSettings",
     dependencies=[requires("admin")],
-    responses=problem_responses(400, 401, 403, 412, 413, 415, 422),
+    responses=problem_responses(400, 401, 403, 409, 412, 413, 415, 422),
     openapi_extra=audited("tenant_settings.replace"),
 )
 def replace_tenant_settings(
-    body: TenantSettingsIn, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
+    body: TenantSettingsIn,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TenantSettingsPublic:
     """Replace the settings (an omitted field takes its default), validated: an IANA
     time zone (422 otherwise), a `financial_year_end` that is a day of its month (`02-30`
     answers 422; `02-29` means the last day of February). With `If-Match`, a stale
-    version answers 412. The new financial year applies to every later computation,
-    also of records already kept; a document that carries its own `financial_year_end`
-    keeps it.
+    version answers 412. The financial year applies to sales documents without their
+    own `financial_year_end`, also to those already stored; a change that would shorten
+    the retention of a record held today (e.g. from `04-30` back to `12-31`) answers 409 —
+    Bokföringslagen 7 kap. 2 § obligations cannot end early by a change of setting.
 
     Requires scope `admin`.
     """
     updated = tenant_settings.replace_settings(
-        uow.session, body, actor=uow.actor, if_match=if_match
+        uow.session, body, actor=uow.actor, if_match=if_match, now=clock()
     )
     response.headers["ETag"] = etag_for(updated.version)
     return tenant_settings.to_public(updated)

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.core.clock import utcnow
+from app.core.errors import Conflict
 from app.core.etag import check_if_match
 from app.retention.models import StoredTenantSettings
 
@@ -191,13 +191,31 @@ def to_public(settings: TenantSettings) -> TenantSettingsPublic:
 
 
 def replace_settings(
-    session: Session, body: TenantSettingsIn, *, actor: str, if_match: str | None
+    session: Session,
+    body: TenantSettingsIn,
+    *,
+    actor: str,
+    if_match: str | None,
+    now: datetime,
 ) -> TenantSettings:
     """Replace the tenant's settings; `If-Match` (checked under the row lock) guards
-    lost updates. The defaults have version 0."""
+    lost updates; the defaults have version 0. A new financial-year end that would
+    shorten a hold on a record held today is refused (409)."""
+    # Imported here: the holds read these settings (`app.retention.holds` imports this).
+    from app.retention.holds import shortened_by_settings
+
     stored = session.exec(select(StoredTenantSettings).with_for_update()).first()
     check_if_match(if_match, stored.version if stored is not None else 0)
-    values = {**body.model_dump(), "updated_by": actor, "updated_at": utcnow()}
+    new = TenantSettings(**body.model_dump())
+    shortened = shortened_by_settings(session, _from_row(stored), new, now=now)
+    if shortened:
+        raise Conflict(
+            f"The new financial year would shorten the retention of {shortened} held "
+            "record(s) (Bokföringslagen 7 kap. 2 §): they are kept by the financial year "
+            "they were recorded under. Give new sales documents their own "
+            "`financial_year_end`, or change the setting once nothing it shortens is held."
+        )
+    values = {**body.model_dump(), "updated_by": actor, "updated_at": now}
     if stored is None:
         # Two first PUTs at once: the loser's insert fails on the tenant's unique key in
         # its savepoint, and it goes through `If-Match` against the winner's row.

@@ -534,3 +534,37 @@ def test_an_erasure_ends_the_relationship(api: Api, clock: FrozenClock) -> None:
     assert purge(api, clock()).purged == 0
     clock.set("2028-11-25T23:00:00Z")
     assert purge(api, clock()).purged == 1
+
+
+@pytest.mark.clock("2026-11-25T12:00:00Z")
+def test_a_new_financial_year_cannot_shorten_a_hold(api: Api, clock: FrozenClock) -> None:
+    admin = api.headers(["admin"])
+    api.create_subject(records=[invoice("2010-06-10"), invoice("2024-03-15", number="F-2")])
+    # Held invoices whose year the change does not move (2024-03-15: the year ends in 2024
+    # either way), and ones no longer held: allowed.
+    to_may_april = {"financial_year_end": "04-30"}
+    assert (
+        api.client.put("/v1/tenant-settings", json=to_may_april, headers=admin).status_code == 200
+    )
+    api.create_subject(records=[invoice("2024-06-10", number="F-3")])  # held until 2032-12-31
+    back = api.client.put(
+        "/v1/tenant-settings", json={"financial_year_end": "12-31"}, headers=admin
+    )
+    assert back.status_code == 409, back.text
+    assert "1 held record" in back.json()["detail"]
+    assert api.get("/v1/tenant-settings").json()["financial_year_end"] == "04-30"
+    # Allowed once the hold the setting gave has ended.
+    clock.set("2032-12-31T12:00:00Z")
+    assert (
+        api.client.put(
+            "/v1/tenant-settings", json={"financial_year_end": "12-31"}, headers=admin
+        ).status_code
+        == 409
+    )
+    clock.set("2033-01-01T12:00:00Z")
+    assert (
+        api.client.put(
+            "/v1/tenant-settings", json={"financial_year_end": "12-31"}, headers=admin
+        ).status_code
+        == 200
+    )

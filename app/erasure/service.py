@@ -22,9 +22,16 @@ from app.audit.service import record_event
 from app.core.db import system_session
 from app.erasure.models import Erasure
 from app.erasure.schemas import PurgePreview, PurgePreviewGroup
+from app.notifications.models import Recipient
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
-from app.retention.holds import Hold, SubjectRetention, kept_until, subject_retention
+from app.retention.holds import (
+    Hold,
+    SubjectRetention,
+    kept_until,
+    retention_of_subjects,
+    subject_retention,
+)
 from app.retention.models import RetentionRule, TenantRetentionRule
 from app.retention.rules import Action, maximum
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
@@ -320,14 +327,21 @@ def _group(candidates: list[Candidate]) -> dict[tuple[str, uuid.UUID], list[Cand
 def _verdicts(
     session: Session, candidates: list[Candidate], *, now: datetime
 ) -> list[tuple[Candidate, Verdict]]:
-    """`decide` for each candidate, reading each subject's holds only where needed."""
-    result: list[tuple[Candidate, Verdict]] = []
-    for (tenant_id, subject_id), records in _group(candidates).items():
-        retention = subject_retention(
-            session, subject_id, erased_at=records[0].erased_at, now=now, tenant_id=tenant_id
-        )
-        result += [(candidate, decide(retention, candidate)) for candidate in records]
-    return result
+    """`decide` for each candidate; what it depends on is read once per batch."""
+    by_tenant: dict[str, dict[uuid.UUID, datetime | None]] = {}
+    for candidate in candidates:
+        by_tenant.setdefault(candidate.tenant_id, {})[candidate.subject_id] = candidate.erased_at
+    retention = {
+        (tenant_id, subject_id): policy
+        for tenant_id, subjects in by_tenant.items()
+        for subject_id, policy in retention_of_subjects(
+            session, tenant_id, subjects, now=now
+        ).items()
+    }
+    return [
+        (candidate, decide(retention[(candidate.tenant_id, candidate.subject_id)], candidate))
+        for candidate in candidates
+    ]
 
 
 @dataclass
@@ -434,9 +448,9 @@ def purge_once(
 ) -> PurgeReport:
     """Delete what `decide` says is due, batch by batch, safely beside other replicas.
 
-    Each batch is scanned without locks and decided; for every subject with something
-    to do, the subject row is then read `FOR SHARE` (placing a legal hold locks it
-    exclusively, so the two cannot interleave), its candidate records are claimed
+    Each batch is scanned without locks and decided. The subjects with something to do
+    are then read `FOR SHARE` (placing a legal hold or erasing locks a subject
+    exclusively, so neither can interleave), their candidate records are claimed
     `FOR UPDATE SKIP LOCKED` (PostgreSQL: concurrent purges never take the same row),
     and the decision is made again under those locks on what is stored now. Kept records
     of erased subjects that are still held get their new `kept_until`. `tenants` limits
@@ -457,113 +471,155 @@ def purge_once(
             verdicts = _verdicts(session, candidates, now=now)
             # Only subjects with something to change are locked and decided again.
             work = {
-                (c.tenant_id, c.subject_id)
+                c.subject_id
                 for c, v in verdicts
                 if v.delete or (c.erased_at is not None and _kept_until_of(v) != c.kept_until)
             }
             for candidate, verdict in verdicts:
-                if (candidate.tenant_id, candidate.subject_id) not in work:
+                if candidate.subject_id not in work:
                     result.still_held += candidate.erased_at is not None and bool(verdict.holds)
                     result.held_past_maximum += verdict.past_maximum
-            for (tenant_id, subject_id), records in _group(candidates).items():
-                if (tenant_id, subject_id) in work:
-                    _purge_subject(session, tenant_id, subject_id, records, now, run_id, result)
+            if work:
+                claimed = _lock_and_claim(session, [c for c in candidates if c.subject_id in work])
+                _apply(session, _verdicts(session, claimed, now=now), now, run_id, result)
             session.commit()
+
+
+def _chunks(ids: list[uuid.UUID], size: int = 1000) -> list[list[uuid.UUID]]:
+    """Id lists of at most `size`, within every database's limit of bound parameters."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _kept_until_of(verdict: Verdict) -> date | None:
     return kept_until(list(verdict.holds)) if verdict.holds else None
 
 
-def _purge_subject(
+def _lock_and_claim(session: Session, candidates: list[Candidate]) -> list[Candidate]:
+    """Lock the candidates' subjects `FOR SHARE` (in id order) and claim the records
+    no other purge holds; read both again as stored now."""
+    subjects: dict[uuid.UUID, datetime | None] = {}
+    for chunk in _chunks(sorted({c.subject_id for c in candidates})):
+        for subject_id, erased_at, status in session.execute(
+            sa.select(col(Subject.id), col(Subject.erased_at), col(Subject.status))
+            .where(col(Subject.id).in_(chunk))
+            .order_by(col(Subject.id))
+            .with_for_update(read=True)
+        ).all():
+            subjects[subject_id] = erased_at if status == SubjectStatus.erased.value else None
+    rows = [
+        row
+        for chunk in _chunks([c.record_id for c in candidates])
+        for row in session.execute(
+            sa.select(
+                col(Record.id),
+                col(Record.tenant_id),
+                col(Record.subject_id),
+                col(Record.category),
+                col(Record.data),
+                col(Record.created_at),
+                col(Record.kept_until),
+            )
+            .where(col(Record.id).in_(chunk))
+            .order_by(col(Record.subject_id), col(Record.id))
+            .with_for_update(skip_locked=True, of=Record)
+        ).all()
+    ]
+    return [
+        Candidate(
+            record_id=row[0],
+            tenant_id=row[1],
+            subject_id=row[2],
+            category=row[3],
+            data=row[4],
+            created_at=row[5],
+            kept_until=row[6],
+            erased_at=subjects.get(row[2]),
+        )
+        for row in rows
+        if row[2] in subjects
+    ]
+
+
+def _apply(
     session: Session,
-    tenant_id: str,
-    subject_id: uuid.UUID,
-    records: list[Candidate],
+    verdicts: list[tuple[Candidate, Verdict]],
     now: datetime,
     run_id: str,
     result: PurgeReport,
 ) -> None:
-    """Lock, decide again on what is stored now, and delete what is due."""
-    # Shared with other purges; exclusive against placing a legal hold.
-    subject = session.execute(
-        sa.select(col(Subject.status), col(Subject.erased_at))
-        .where(col(Subject.id) == subject_id)
-        .with_for_update(read=True)
-    ).one()
-    erased_at = subject[1] if subject[0] == SubjectStatus.erased.value else None
-    claimed = session.execute(
-        sa.select(col(Record.id), col(Record.category), col(Record.data), col(Record.created_at))
-        .where(col(Record.id).in_([c.record_id for c in records]))
-        .where(col(Record.subject_id) == subject_id)
-        .order_by(col(Record.id))
-        .with_for_update(skip_locked=True, of=Record)
-    ).all()
-    retention = subject_retention(
-        session, subject_id, erased_at=erased_at, now=now, tenant_id=tenant_id
-    )
-    doomed: dict[str | None, list[uuid.UUID]] = {}
-    for record_id, category, data, created_at in claimed:
-        candidate = Candidate(
-            record_id=record_id,
-            tenant_id=tenant_id,
-            subject_id=subject_id,
-            category=category,
-            data=data,
-            created_at=created_at,
-            kept_until=None,
-            erased_at=erased_at,
-        )
-        verdict = decide(retention, candidate)
+    """Carry the decisions out: delete, audit per subject and rule, tell recipients."""
+    doomed: dict[tuple[str, uuid.UUID], dict[str | None, list[uuid.UUID]]] = {}
+    erased: dict[uuid.UUID, bool] = {}
+    for candidate, verdict in verdicts:
+        erased[candidate.subject_id] = candidate.erased_at is not None
         if verdict.delete:
-            doomed.setdefault(verdict.rule, []).append(record_id)
+            key = (candidate.tenant_id, candidate.subject_id)
+            doomed.setdefault(key, {}).setdefault(verdict.rule, []).append(candidate.record_id)
             result.count(candidate, verdict)
-        elif erased_at is not None:
-            session.execute(
-                sa.update(Record)
-                .where(col(Record.id) == record_id)
-                .values(kept_until=_kept_until_of(verdict)),
-                execution_options={"synchronize_session": False},
-            )
+        elif candidate.erased_at is not None:
+            until = _kept_until_of(verdict)
+            if until != candidate.kept_until:
+                session.execute(
+                    sa.update(Record)
+                    .where(col(Record.id) == candidate.record_id)
+                    .values(kept_until=until),
+                    execution_options={"synchronize_session": False},
+                )
             result.still_held += 1
         elif verdict.past_maximum:
             result.held_past_maximum += 1
     if not doomed:
         return
-    for rule, ids in doomed.items():
-        # Rectification history and restrictions of the records go with them (ON DELETE
-        # CASCADE).
-        session.execute(
-            delete(Record).where(col(Record.id).in_(ids)),
-            execution_options={"synchronize_session": False},
+    # Rectification history and restrictions of the records go with them (ON DELETE
+    # CASCADE).
+    session.execute(
+        delete(Record).where(
+            col(Record.id).in_(
+                [rid for by_rule in doomed.values() for ids in by_rule.values() for rid in ids]
+            )
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    listening = _tenants_told_of_expiry(session, {tenant_id for tenant_id, _ in doomed})
+    for (tenant_id, subject_id), by_rule in doomed.items():
+        for rule, ids in by_rule.items():
+            result.purged += len(ids)
+            record_event(
+                session,
+                # The actor names the rule applied: counts per tenant and rule, ids only.
+                actor=PURGE_ACTOR if rule is None else f"{PURGE_ACTOR}:{rule}",
+                action="record.purge" if rule is None else "record.expire",
+                request_id=run_id,
+                status_code=200,
+                subject_id=subject_id,
+                tenant_id=tenant_id,
+                items=len(ids),
+            )
+        result.subjects.add((tenant_id, subject_id))
+        if erased[subject_id]:
+            _tombstone_if_empty(session, subject_id)
+        elif tenant_id in listening:
+            # Art 19, as for an erasure: recipients learn which records went (ids only).
+            # (An erased subject's recipients were told at its erasure what it kept.)
+            notify(
+                session,
+                event_type=EventType.record_expired,
+                tenant_id=tenant_id,
+                now=now,
+                subject_id=subject_id,
+                record_ids=[rid for ids in by_rule.values() for rid in ids],
+                rules=sorted(rule for rule in by_rule if rule is not None),
+            )
+
+
+def _tenants_told_of_expiry(session: Session, tenant_ids: set[str]) -> set[str]:
+    """The tenants with an active recipient of `record.expired` (others need no notify)."""
+    rows = session.exec(
+        select(Recipient.tenant_id, Recipient.event_types).where(
+            col(Recipient.active), col(Recipient.tenant_id).in_(tenant_ids)
         )
-        result.purged += len(ids)
-        record_event(
-            session,
-            # The actor names the rule applied: counts per tenant and rule, no personal data.
-            actor=PURGE_ACTOR if rule is None else f"{PURGE_ACTOR}:{rule}",
-            action="record.purge" if rule is None else "record.expire",
-            request_id=run_id,
-            status_code=200,
-            subject_id=subject_id,
-            tenant_id=tenant_id,
-            items=len(ids),
-        )
-    result.subjects.add((tenant_id, subject_id))
-    if erased_at is not None:
-        _tombstone_if_empty(session, subject_id)
-    else:
-        # Art 19, as for an erasure: recipients are told which records went (ids only).
-        # (An erased subject's recipients were told at its erasure which records it kept.)
-        notify(
-            session,
-            event_type=EventType.record_expired,
-            tenant_id=tenant_id,
-            now=now,
-            subject_id=subject_id,
-            record_ids=[rid for ids in doomed.values() for rid in ids],
-            rules=sorted(rule for rule in doomed if rule is not None),
-        )
+    ).all()
+    return {tenant_id for tenant_id, types in rows if EventType.record_expired.value in types}
 
 
 def _tombstone_if_empty(session: Session, subject_id: uuid.UUID) -> None:

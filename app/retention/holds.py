@@ -144,25 +144,12 @@ def relationship_end(
 
 
 def subject_retention(
-    session: Session,
-    subject_id: uuid.UUID,
-    *,
-    erased_at: datetime | None,
-    now: datetime,
-    tenant_id: str | None = None,
+    session: Session, subject_id: uuid.UUID, *, erased_at: datetime | None, now: datetime
 ) -> SubjectRetention:
-    """Read what the subject's retention depends on. In a tenant session leave
-    `tenant_id` out; a system job (the purge) names the subject's tenant."""
-    if tenant_id is None:
-        rules = active_rules(session)
-        settings = tenant_settings(session)
-        legal = active_legal_holds(session, subject_id, now)
-    else:
-        rules = rules_of_tenant(session, tenant_id)
-        settings = settings_of_tenant(session, tenant_id)
-        legal = [
-            h for h in active_legal_holds(session, subject_id, now) if h.tenant_id == tenant_id
-        ]
+    """Read what the subject's retention depends on, in a tenant session (a system job
+    reads many subjects at once with `retention_of_subjects`)."""
+    rules = active_rules(session)
+    settings = tenant_settings(session)
     ends = (
         relationship_end(session, subject_id, erased_at=erased_at, settings=settings)
         if any(rule.basis == Basis.relationship_end for rule in rules)
@@ -171,7 +158,7 @@ def subject_retention(
     return SubjectRetention(
         rules=rules,
         settings=settings,
-        legal_holds=legal,
+        legal_holds=active_legal_holds(session, subject_id, now),
         relationship_end=ends,
         today=settings.today(now),
     )
@@ -211,3 +198,52 @@ def shortened_by_settings(
                 shortened += 1
                 break
     return shortened
+
+
+def retention_of_subjects(
+    session: Session,
+    tenant_id: str,
+    erased_at: Mapping[uuid.UUID, datetime | None],
+    *,
+    now: datetime,
+) -> dict[uuid.UUID, SubjectRetention]:
+    """`subject_retention` for many subjects of one tenant at once (the purge's batches):
+    the rules and settings read once, legal holds and relationship ends in one query."""
+    rules = rules_of_tenant(session, tenant_id)
+    settings = settings_of_tenant(session, tenant_id)
+    ids = list(erased_at)
+    legal: dict[uuid.UUID, list[LegalHold]] = {}
+    for hold in session.exec(
+        select(LegalHold)
+        .where(col(LegalHold.tenant_id) == tenant_id, col(LegalHold.subject_id).in_(ids))
+        .where(col(LegalHold.released_at).is_(None))
+        .where(or_(col(LegalHold.ends_at).is_(None), col(LegalHold.ends_at) > now))
+        .order_by(col(LegalHold.id))
+    ).all():
+        legal.setdefault(hold.subject_id, []).append(hold)
+    recorded: dict[uuid.UUID, date] = {}
+    if any(rule.basis == Basis.relationship_end for rule in rules):
+        recorded = dict(
+            session.exec(
+                select(col(RelationshipEnd.subject_id), col(RelationshipEnd.ended_on)).where(
+                    col(RelationshipEnd.tenant_id) == tenant_id,
+                    col(RelationshipEnd.subject_id).in_(ids),
+                )
+            ).all()
+        )
+    reads_ends = any(rule.basis == Basis.relationship_end for rule in rules)
+    today = settings.today(now)
+    result = {}
+    for subject_id, erased in erased_at.items():
+        # As `relationship_end`: the recorded day, else the day of erasure.
+        end = recorded.get(subject_id)
+        if end is None and erased is not None:
+            end = settings.local_date(erased)
+        result[subject_id] = SubjectRetention(
+            rules=rules,
+            settings=settings,
+            legal_holds=legal.get(subject_id, []),
+            relationship_end=end if reads_ends else None,
+            today=today,
+        )
+    return result

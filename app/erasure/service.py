@@ -3,7 +3,9 @@ hold requires, and say exactly what was erased and what was kept, why and until 
 
 `plan` answers the question for every record (with `app.retention.holds`); `erase`
 carries the plan out in the caller's one transaction; `purge_once` later deletes
-kept records whose holds have all ended, safely from several replicas at once.
+kept records whose holds have all ended, and — for every subject, erased or not —
+records past the maximum of a `delete_after` rule (Art 5(1)(e)) that no hold covers,
+safely from several replicas at once; `preview` says what it would delete.
 """
 
 from __future__ import annotations

@@ -299,6 +299,8 @@ def test_holds_win_over_a_maximum(api: Api, clock: FrozenClock) -> None:
 
 @pytest.mark.clock("2026-11-25T12:00:00Z")
 def test_the_preview_equals_what_the_purge_deletes(api: Api, clock: FrozenClock) -> None:
+    # On the machine's day: `created_at` is when the records are really stored.
+    start = clock.set(datetime.now(UTC))
     put_rule(api, "ip-12-months", IP_RULE)
     put_rule(
         api, "notes-1-month", {**IP_RULE, "category": "note", "basis": "created_at", "months": 1}
@@ -307,13 +309,13 @@ def test_the_preview_equals_what_the_purge_deletes(api: Api, clock: FrozenClock)
         api.create_subject(records=[network("2025-01-15T10:00:00Z"), NOTE, CONTACT])
         for _ in range(3)
     ]
-    young = api.create_subject(records=[network("2026-11-01T10:00:00Z")])
+    yesterday = (start - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    young = api.create_subject(records=[network(yesterday)])
     erased = api.create_subject(records=[invoice("2018-06-01"), invoice("2024-03-15")])
     hold = api.post("/v1/legal-holds", json={"subject_id": erased["id"], "reason": "Case"})
     api.post(f"/v1/subjects/{erased['id']}/erasure")
     api.post(f"/v1/legal-holds/{hold.json()['id']}/release")
-    # Notes are a month old by the service clock's next month (they were stored now).
-    clock.set(datetime.now(UTC) + timedelta(days=62))
+    clock.set(start + timedelta(days=62))  # the notes are past their month
     before = {s["id"]: record_ids(api, s["id"]) for s in [*active, young, erased]}
     expected = preview_ids(api)
     assert len(expected) == 3 * 2 + 1  # every IP and note of the active subjects; the 2018 invoice

@@ -319,13 +319,6 @@ def _scan(
     ]
 
 
-def _group(candidates: list[Candidate]) -> dict[tuple[str, uuid.UUID], list[Candidate]]:
-    by_subject: dict[tuple[str, uuid.UUID], list[Candidate]] = {}
-    for candidate in candidates:
-        by_subject.setdefault((candidate.tenant_id, candidate.subject_id), []).append(candidate)
-    return by_subject
-
-
 def _verdicts(
     session: Session, candidates: list[Candidate], *, now: datetime
 ) -> list[tuple[Candidate, Verdict]]:

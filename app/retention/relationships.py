@@ -11,9 +11,11 @@ A contact person's data is typically needed while the customer relationship last
 3. otherwise none: the relationship lasts, a `keep` rule on this basis holds without an
    end and a `delete_after` rule does not apply yet.
 
-Moving a recorded end earlier is refused (409) while a `keep` rule holds one of the
-subject's records by it, since that would end or shorten the hold; moving it later,
-recording it the first time or withdrawing it only starts or lengthens holds.
+Recording the end the first time is the fact the rules wait for: it gives `keep` holds
+on this basis their end and starts maxima (audited, like every write). Once recorded,
+moving it earlier is refused (409) while a `keep` rule holds one of the subject's
+records by it, since that would shorten the hold by rewriting its basis; moving it
+later or withdrawing it only lengthens holds.
 """
 
 from __future__ import annotations

@@ -124,8 +124,9 @@ def _purge(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(
-        f"purge {run_id}: examined {report.examined} kept records, purged {report.purged}, "
-        f"still held {report.still_held}, subjects touched {len(report.subjects)}"
+        f"purge {run_id}: examined {report.examined} records, purged {report.purged}, "
+        f"still held {report.still_held}, held past a maximum {report.held_past_maximum}, "
+        f"subjects touched {len(report.subjects)}"
     )
     for (tenant, category, reason, rule), group in sorted(
         report.groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or "")

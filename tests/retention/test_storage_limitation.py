@@ -86,6 +86,11 @@ def test_ip_last_seen_golden_date(api: Api, clock: FrozenClock) -> None:
         if r["category"] == "network"
     )
 
+    fixed = api.patch(f"/v1/records/{ip}", json={"data": {"context": "api"}})
+    assert fixed.status_code == 200, fixed.text
+    history = api.row_counts()["record_history"]
+    assert history == 1
+
     clock.set("2026-01-15T22:59:59Z")  # 23:59:59 on 15 January in Stockholm
     assert api.get("/v1/purge-preview").json()["groups"] == []
     assert purge(api, clock()).purged == 0
@@ -106,6 +111,7 @@ def test_ip_last_seen_golden_date(api: Api, clock: FrozenClock) -> None:
     done = purge(api, clock())
     assert (done.purged, done.subjects) == (1, {(api.tenant, uuid.UUID(sid))})
     assert api.get(f"/v1/records/{ip}").status_code == 404
+    assert api.row_counts()["record_history"] == 0  # its history went with it
     assert api.get(f"/v1/subjects/{sid}").json()["status"] == "active"
     assert [r["category"] for r in api.get(f"/v1/subjects/{sid}/records").json()["items"]] == [
         "contact"

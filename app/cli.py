@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from app.core.config import ConfigurationError, get_settings
 from app.core.security import SCOPES, TENANT_PATTERN
@@ -110,6 +111,11 @@ def _purge(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     engine = create_db_engine(settings.database_url, lock_timeout=settings.db_lock_timeout_seconds)
+    if args.dry_run:
+        try:
+            return _purge_preview(engine, tenants=args.tenant, batch=args.batch)
+        finally:
+            engine.dispose()
     run_id = f"purge-{uuid.uuid4()}"
     try:
         report = purge_once(
@@ -118,9 +124,40 @@ def _purge(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(
-        f"purge {run_id}: examined {report.examined} kept records, purged {report.purged}, "
-        f"still held {report.still_held}, subjects touched {len(report.subjects)}"
+        f"purge {run_id}: examined {report.examined} records, purged {report.purged}, "
+        f"still held {report.still_held}, held past a maximum {report.held_past_maximum}, "
+        f"subjects touched {len(report.subjects)}"
     )
+    for (tenant, category, reason, rule), group in sorted(
+        report.groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or "")
+    ):
+        print(f"  {tenant} {category} {reason} {rule or '-'}: {len(group.record_ids)}")
+    return 0
+
+
+def _purge_preview(engine: Any, *, tenants: list[str] | None, batch: int) -> int:
+    """What the purge would delete now, per tenant (ids and counts, no personal data)."""
+    from app.core.clock import utcnow
+    from app.core.db import system_session
+    from app.erasure.service import preview, preview_report
+
+    now = utcnow()
+    with system_session(engine) as session:
+        report = preview(session, now=now, tenants=tenants, batch=batch)
+    by_tenant = sorted({group.tenant_id for group in report.groups.values()})
+    document = {
+        "dry_run": True,
+        "as_of": now.isoformat().replace("+00:00", "Z"),
+        "records": report.purged,
+        "held_past_maximum": report.held_past_maximum,
+        "tenants": {
+            tenant: preview_report(report, now=now, limit=50, tenant_id=tenant).model_dump(
+                mode="json", exclude={"as_of", "held_past_maximum"}
+            )
+            for tenant in by_tenant
+        },
+    }
+    print(json.dumps(document, indent=2))
     return 0
 
 
@@ -217,7 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch.set_defaults(func=_dispatch)
 
     purge = commands.add_parser(
-        "purge", help="delete kept records of erased subjects whose holds have ended"
+        "purge",
+        help="delete records past a maximum retention, and kept records of erased subjects "
+        "whose holds have ended (holds always win)",
     )
     purge.add_argument(
         "--batch",
@@ -229,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--tenant",
         action="append",
         help="purge only this tenant's records (repeatable); default: every tenant's",
+    )
+    purge.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the purge would delete and why (JSON, ids only); change nothing",
     )
     purge.set_defaults(func=_purge)
 

@@ -9,7 +9,13 @@ from app.notices.models import PrivacyNoticeVersion
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.objections.models import Objection
 from app.requests.models import RightsRequest
-from app.retention.models import LegalHold, RetentionRule, TenantRetentionRule
+from app.retention.models import (
+    LegalHold,
+    RelationshipEnd,
+    RetentionRule,
+    StoredTenantSettings,
+    TenantRetentionRule,
+)
 from app.rights.models import RecordHistory, Restriction
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.suppression import MarketingSuppression
@@ -28,9 +34,11 @@ __all__ = [
     "Recipient",
     "Record",
     "RecordHistory",
+    "RelationshipEnd",
     "Restriction",
     "RetentionRule",
     "RightsRequest",
+    "StoredTenantSettings",
     "Subject",
     "SubjectIdentifier",
     "TenantRetentionRule",

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.core.deps import ClockDep, UnitOfWorkDep, audited, requires
+from app.core.deps import ClockDep, SessionDep, UnitOfWorkDep, audited, requires
 from app.core.errors import NotFound, problem_responses
 from app.erasure import service
-from app.erasure.schemas import ErasureReport
+from app.erasure.schemas import ErasureReport, PurgePreview
 from app.requests import service as requests
 from app.subjects.models import Subject
 from app.subjects.schemas import SubjectStatus
@@ -65,3 +65,30 @@ def erase_subject(
             subject, service.plan(uow.session, subject, now=now), dry_run=True, erased_at=None
         )
     return service.erase(uow.session, subject, actor=uow.actor, tenant_id=uow.tenant, now=now)
+
+
+@router.get(
+    "/purge-preview",
+    response_model=PurgePreview,
+    summary="What the next purge would delete, and why",
+    operation_id="previewPurge",
+    dependencies=[requires("rights:read")],
+    responses=problem_responses(401, 403, 422),
+)
+def purge_preview(
+    session: SessionDep,
+    clock: ClockDep,
+    limit: Annotated[
+        int, Query(ge=1, le=500, description="Most record ids listed per group.")
+    ] = 50,
+) -> PurgePreview:
+    """The records of the tenant that the purge would delete now — computed by the same
+    decision the purge makes, as of the service clock — grouped by category and reason:
+    past the maximum of a `delete_after` rule (Art 5(1)(e), named with its reference),
+    or kept records of an erased subject whose holds have ended. Records past a maximum
+    that a hold keeps are counted apart (holds always win). Ids only, no personal data.
+
+    Requires scope `rights:read`.
+    """
+    now = clock()
+    return service.preview_report(service.preview(session, now=now), now=now, limit=limit)

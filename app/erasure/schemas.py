@@ -69,3 +69,46 @@ class ErasureReport(BaseModel):
     erased: list[ErasedRecord]
     kept: list[KeptRecord]
     counts: ErasureCounts
+
+
+class PurgePreviewGroup(BaseModel):
+    category: str
+    reason: Literal["maximum_retention", "erased"] = Field(
+        description="`maximum_retention`: past the maximum of a `delete_after` rule; "
+        "`erased`: a kept record of an erased subject whose holds have ended."
+    )
+    rule: str | None = Field(description="The `delete_after` rule's code (`null`: erased).")
+    reference: str | None = Field(description="The rule's legal reference.")
+    records: int
+    record_ids: list[uuid.UUID] = Field(description="The first ids, by subject and record.")
+
+
+class PurgePreview(BaseModel):
+    """What the next purge would delete, and why — the same decision the purge makes."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "as_of": "2026-01-16T08:00:00Z",
+                "records": 1,
+                "held_past_maximum": 0,
+                "groups": [
+                    {
+                        "category": "network",
+                        "reason": "maximum_retention",
+                        "rule": "ip-12-months",
+                        "reference": "GDPR Art 5(1)(e); IT security log policy 2.3",
+                        "records": 1,
+                        "record_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a73"],
+                    }
+                ],
+            }
+        }
+    )
+
+    as_of: datetime = Field(description="The service clock's time the preview was made for.")
+    records: int = Field(description="Records the purge would delete.")
+    held_past_maximum: int = Field(
+        description="Records past a maximum that a hold keeps (holds always win)."
+    )
+    groups: list[PurgePreviewGroup]

@@ -3,13 +3,15 @@ hold requires, and say exactly what was erased and what was kept, why and until 
 
 `plan` answers the question for every record (with `app.retention.holds`); `erase`
 carries the plan out in the caller's one transaction; `purge_once` later deletes
-kept records whose holds have all ended, safely from several replicas at once.
+kept records whose holds have all ended, and — for every subject, erased or not —
+records past the maximum of a `delete_after` rule (Art 5(1)(e)) that no hold covers,
+safely from several replicas at once; `preview` says what it would delete.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,12 +23,20 @@ from sqlmodel import Session, col, delete, or_, select
 from app.audit.service import record_event
 from app.core.db import system_session
 from app.erasure.models import Erasure
+from app.erasure.schemas import PurgePreview, PurgePreviewGroup
+from app.notifications.models import Recipient
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.objections.models import Objection
-from app.retention.holds import Hold, active_legal_holds, holds_on, kept_until
-from app.retention.models import LegalHold
-from app.retention.service import active_rules, rules_of_tenant
+from app.retention.holds import (
+    Hold,
+    SubjectRetention,
+    kept_until,
+    retention_of_subjects,
+    subject_retention,
+)
+from app.retention.models import RetentionRule, TenantRetentionRule
+from app.retention.rules import Action, maximum
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.schemas import SubjectStatus
 
@@ -39,30 +49,24 @@ class Plan:
 
 def plan(session: Session, subject: Subject, *, now: datetime) -> Plan:
     """For each record of the subject: erase it, or keep it and name the holds."""
-    rules = active_rules(session)
-    ruled = {rule.category for rule in rules}
-    legal = active_legal_holds(session, subject.id, now)
+    # The plan answers "if erased now": an erasure ends the relationship with the subject
+    # (the basis `relationship_end` where no other end was recorded).
+    retention = subject_retention(session, subject.id, erased_at=subject.erased_at or now, now=now)
+    ruled = {rule.category for rule in retention.rules}
     rows = session.execute(
         sa.select(
             col(Record.id),
             col(Record.category),
             # Only records a rule could cover need their data read.
             sa.case((col(Record.category).in_(ruled or {""}), col(Record.data)), else_=None),
+            col(Record.created_at),
         )
         .where(col(Record.subject_id) == subject.id)
         .order_by(col(Record.id))
     ).all()
     result = Plan()
-    today = now.date()
-    for record_id, category, data in rows:
-        holds = holds_on(
-            record_id=record_id,
-            category=category,
-            data=data or {},
-            rules=rules,
-            legal_holds=legal,
-            today=today,
-        )
+    for record_id, category, data, created_at in rows:
+        holds = retention.holds(record_id, category, data, created_at)
         if holds:
             result.keep.append((record_id, category, holds))
         else:
@@ -181,8 +185,174 @@ def current_report(session: Session, subject: Subject, *, now: datetime) -> dict
 
 
 # The purge -----------------------------------------------------------------------------
+#
+# One decision (`decide`), two callers: `preview` reports what the next purge deletes,
+# `purge_once` deletes it. A record is deleted when
+# - its subject is erased and no hold covers it any more (Art 17: kept only while held), or
+# - a `delete_after` rule's maximum has passed (Art 5(1)(e)) and no hold covers it.
 
 PURGE_ACTOR = "system:purge"
+ERASED = "erased"  # reason: an erased subject's kept record whose holds have ended
+MAXIMUM = "maximum_retention"  # reason: past the maximum of a `delete_after` rule
+
+
+@dataclass(frozen=True)
+class Candidate:
+    record_id: uuid.UUID
+    tenant_id: str
+    subject_id: uuid.UUID
+    category: str
+    data: dict[str, Any] | None
+    created_at: datetime | None
+    kept_until: date | None
+    erased_at: datetime | None  # set: the subject is erased
+
+
+@dataclass(frozen=True)
+class Verdict:
+    delete: bool
+    reason: str | None = None  # ERASED | MAXIMUM
+    rule: str | None = None  # the `delete_after` rule's code
+    reference: str | None = None
+    holds: tuple[Hold, ...] = ()
+    past_maximum: bool = False
+
+
+NOTHING = Verdict(delete=False)
+
+
+def decide(retention: SubjectRetention, candidate: Candidate) -> Verdict:
+    """Whether the purge deletes the record now, and why; holds always win."""
+    holds = tuple(
+        retention.holds(
+            candidate.record_id, candidate.category, candidate.data, candidate.created_at
+        )
+    )
+    if candidate.erased_at is not None:
+        if holds:
+            return Verdict(delete=False, holds=holds)
+        return Verdict(delete=True, reason=ERASED)
+    limit = maximum(
+        retention.rules,
+        retention.facts(candidate.category, candidate.data, candidate.created_at),
+        retention.settings,
+    )
+    if limit is None or limit.last_day >= retention.today:
+        return NOTHING
+    if holds:
+        return Verdict(delete=False, holds=holds, past_maximum=True, rule=limit.rule_code)
+    return Verdict(delete=True, reason=MAXIMUM, rule=limit.rule_code, reference=limit.reference)
+
+
+def _maximum_scope(session: Session, tenants: Collection[str] | None) -> Any:
+    """The records a `delete_after` rule may apply to: (tenant, category) pairs."""
+    clauses: list[Any] = []
+    built_in = session.exec(
+        select(RetentionRule.category).where(
+            col(RetentionRule.active), col(RetentionRule.action) == Action.delete_after
+        )
+    ).all()
+    if built_in:
+        clauses.append(col(Record.category).in_(set(built_in)))
+    own = select(TenantRetentionRule.tenant_id, TenantRetentionRule.category).where(
+        col(TenantRetentionRule.active), col(TenantRetentionRule.action) == Action.delete_after
+    )
+    if tenants is not None:
+        own = own.where(col(TenantRetentionRule.tenant_id).in_(tenants))
+    by_tenant: dict[str, set[str]] = {}
+    for tenant_id, category in session.exec(own).all():
+        by_tenant.setdefault(tenant_id, set()).add(category)
+    clauses += [
+        sa.and_(col(Record.tenant_id) == tenant_id, col(Record.category).in_(categories))
+        for tenant_id, categories in sorted(by_tenant.items())
+    ]
+    return or_(*clauses) if clauses else None
+
+
+def _scan(
+    session: Session,
+    *,
+    now: datetime,
+    tenants: Collection[str] | None,
+    scope: Any,
+    after: tuple[uuid.UUID, uuid.UUID] | None,
+    batch: int,
+) -> list[Candidate]:
+    """The next batch of candidates, by (subject, record): kept records of erased
+    subjects whose recorded date passed (or has no end: a legal hold may have been
+    released), and records a `delete_after` rule may apply to. Read without locks."""
+    # A tenant's today is at most one day after the UTC date, so this finds every kept
+    # record whose last day passed in any time zone; `decide` then checks exactly.
+    erased_due = sa.and_(
+        col(Subject.status) == SubjectStatus.erased.value,
+        or_(col(Record.kept_until).is_(None), col(Record.kept_until) <= now.date()),
+    )
+    statement = (
+        sa.select(
+            col(Record.id),
+            col(Record.tenant_id),
+            col(Record.subject_id),
+            col(Record.category),
+            col(Record.data),
+            col(Record.created_at),
+            col(Record.kept_until),
+            col(Subject.erased_at),
+            col(Subject.status),
+        )
+        .join(Subject, col(Subject.id) == col(Record.subject_id))
+        .where(erased_due if scope is None else or_(erased_due, scope))
+        .order_by(col(Record.subject_id), col(Record.id))
+        .limit(batch)
+    )
+    if tenants is not None:
+        statement = statement.where(col(Record.tenant_id).in_(tenants))
+    if after is not None:
+        statement = statement.where(
+            sa.tuple_(col(Record.subject_id), col(Record.id)) > sa.tuple_(*after)
+        )
+    return [
+        Candidate(
+            record_id=row[0],
+            tenant_id=row[1],
+            subject_id=row[2],
+            category=row[3],
+            data=row[4],
+            created_at=row[5],
+            kept_until=row[6],
+            erased_at=row[7] if row[8] == SubjectStatus.erased.value else None,
+        )
+        for row in session.execute(statement).all()
+    ]
+
+
+def _verdicts(
+    session: Session, candidates: list[Candidate], *, now: datetime
+) -> list[tuple[Candidate, Verdict]]:
+    """`decide` for each candidate; what it depends on is read once per batch."""
+    by_tenant: dict[str, dict[uuid.UUID, datetime | None]] = {}
+    for candidate in candidates:
+        by_tenant.setdefault(candidate.tenant_id, {})[candidate.subject_id] = candidate.erased_at
+    retention = {
+        (tenant_id, subject_id): policy
+        for tenant_id, subjects in by_tenant.items()
+        for subject_id, policy in retention_of_subjects(
+            session, tenant_id, subjects, now=now
+        ).items()
+    }
+    return [
+        (candidate, decide(retention[(candidate.tenant_id, candidate.subject_id)], candidate))
+        for candidate in candidates
+    ]
+
+
+@dataclass
+class PurgeGroup:
+    tenant_id: str
+    category: str
+    reason: str
+    rule: str | None
+    reference: str | None
+    record_ids: list[uuid.UUID] = field(default_factory=list)
 
 
 @dataclass
@@ -190,7 +360,83 @@ class PurgeReport:
     examined: int = 0
     purged: int = 0
     still_held: int = 0
+    # Records past a maximum that a hold keeps (holds win).
+    held_past_maximum: int = 0
     subjects: set[tuple[str, uuid.UUID]] = field(default_factory=set)
+    groups: dict[tuple[str, str, str, str | None], PurgeGroup] = field(default_factory=dict)
+
+    def count(self, candidate: Candidate, verdict: Verdict) -> None:
+        assert verdict.reason is not None
+        key = (candidate.tenant_id, candidate.category, verdict.reason, verdict.rule)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = PurgeGroup(
+                tenant_id=candidate.tenant_id,
+                category=candidate.category,
+                reason=verdict.reason,
+                rule=verdict.rule,
+                reference=verdict.reference,
+            )
+        group.record_ids.append(candidate.record_id)
+
+
+def preview(
+    session: Session,
+    *,
+    now: datetime,
+    tenants: Collection[str] | None = None,
+    batch: int = 5000,
+) -> PurgeReport:
+    """What `purge_once` would delete at `now`, and why — the same scan and `decide`,
+    without locks or changes. In a tenant session it sees that tenant only."""
+    result = PurgeReport()
+    scope = _maximum_scope(session, tenants)
+    after: tuple[uuid.UUID, uuid.UUID] | None = None
+    while True:
+        candidates = _scan(session, now=now, tenants=tenants, scope=scope, after=after, batch=batch)
+        if not candidates:
+            return result
+        after = (candidates[-1].subject_id, candidates[-1].record_id)
+        for candidate, verdict in _verdicts(session, candidates, now=now):
+            result.examined += 1
+            if verdict.delete:
+                result.purged += 1
+                result.subjects.add((candidate.tenant_id, candidate.subject_id))
+                result.count(candidate, verdict)
+            elif candidate.erased_at is not None:
+                result.still_held += 1
+            elif verdict.past_maximum:
+                result.held_past_maximum += 1
+
+
+def preview_report(
+    report: PurgeReport, *, now: datetime, limit: int, tenant_id: str | None = None
+) -> PurgePreview:
+    """The preview as the API answers it (of one tenant, or of every tenant in the
+    report): counts per category and reason/rule, and the first `limit` ids of each."""
+    groups = [
+        PurgePreviewGroup(
+            category=group.category,
+            reason=group.reason,
+            rule=group.rule,
+            reference=group.reference,
+            records=len(group.record_ids),
+            record_ids=group.record_ids[:limit],
+        )
+        for key, group in sorted(report.groups.items(), key=lambda kv: _sort_key(kv[0]))
+        if tenant_id is None or group.tenant_id == tenant_id
+    ]
+    return PurgePreview(
+        as_of=now,
+        records=sum(g.records for g in groups),
+        held_past_maximum=report.held_past_maximum,
+        groups=groups,
+    )
+
+
+def _sort_key(key: tuple[str, str, str, str | None]) -> tuple[str, str, str, str]:
+    tenant_id, category, reason, rule = key
+    return (tenant_id, category, reason, rule or "")
 
 
 def purge_once(
@@ -201,106 +447,180 @@ def purge_once(
     run_id: str,
     tenants: Collection[str] | None = None,
 ) -> PurgeReport:
-    """Delete kept records of erased subjects whose holds have all ended, batch by batch.
+    """Delete what `decide` says is due, batch by batch, safely beside other replicas.
 
-    Candidates are records with `kept_until` past (open-ended legal holds have none,
-    so they are found again once released: see `release_hold`). Each batch claims its
-    rows with `FOR UPDATE SKIP LOCKED` (PostgreSQL), so concurrent purges never take
-    the same row, then re-checks every hold under the lock: a hold extended or placed
-    since the erasure keeps its record. Placing a hold locks the subject row, which the
-    purge reads `FOR SHARE`, so the two cannot interleave. `tenants` limits the purge to
-    those tenants' records (default: every tenant's).
+    Each batch is scanned without locks and decided. The subjects with something to do
+    are then read `FOR SHARE` (placing a legal hold or erasing locks a subject
+    exclusively, so neither can interleave), their candidate records are claimed
+    `FOR UPDATE SKIP LOCKED` (PostgreSQL: concurrent purges never take the same row),
+    and the decision is made again under those locks on what is stored now. Kept records
+    of erased subjects that are still held get their new `kept_until`. `tenants` limits
+    the purge to those tenants' records (default: every tenant's).
     """
     result = PurgeReport()
-    today = now.date()
     after: tuple[uuid.UUID, uuid.UUID] | None = None
     while True:
         with system_session(engine) as session:
-            # Ordered by subject, so a batch touches few subjects (one lock, one hold
-            # lookup and one DELETE each).
-            statement = (
-                sa.select(
-                    col(Record.id),
-                    col(Record.tenant_id),
-                    col(Record.subject_id),
-                    col(Record.category),
-                    col(Record.data),
-                )
-                .join(Subject, col(Subject.id) == col(Record.subject_id))
-                .where(col(Subject.status) == SubjectStatus.erased.value)
-                # A date passed, or an open-ended legal hold that may have been released.
-                .where(or_(col(Record.kept_until).is_(None), col(Record.kept_until) < today))
-                .order_by(col(Record.subject_id), col(Record.id))
-                .limit(batch)
-                .with_for_update(skip_locked=True, of=Record)
+            scope = _maximum_scope(session, tenants)
+            candidates = _scan(
+                session, now=now, tenants=tenants, scope=scope, after=after, batch=batch
             )
-            if tenants is not None:
-                statement = statement.where(col(Record.tenant_id).in_(tenants))
-            if after is not None:
-                statement = statement.where(
-                    sa.tuple_(col(Record.subject_id), col(Record.id)) > sa.tuple_(*after)
-                )
-            candidates = session.execute(statement).all()
             if not candidates:
                 return result
-            after = (candidates[-1][2], candidates[-1][0])
-            by_subject: dict[tuple[str, uuid.UUID], list[Any]] = {}
-            for row in candidates:
-                by_subject.setdefault((row[1], row[2]), []).append(row)
-            for (tenant_id, subject_id), records in by_subject.items():
-                # Shared with other purges; exclusive against placing a legal hold.
-                session.exec(
-                    select(Subject.id).where(Subject.id == subject_id).with_for_update(read=True)
-                ).all()
-                legal = _legal_holds_of(session, tenant_id, subject_id, now)
-                rules = rules_of_tenant(session, tenant_id)
-                doomed: list[uuid.UUID] = []
-                for record_id, _tenant, _subject, category, data in records:
-                    holds = holds_on(
-                        record_id=record_id,
-                        category=category,
-                        data=data,
-                        rules=rules,
-                        legal_holds=legal,
-                        today=today,
-                    )
-                    if holds:
-                        session.execute(
-                            sa.update(Record)
-                            .where(col(Record.id) == record_id)
-                            .values(kept_until=kept_until(holds)),
-                            execution_options={"synchronize_session": False},
-                        )
-                        result.still_held += 1
-                    else:
-                        doomed.append(record_id)
-                result.examined += len(records)
-                if doomed:
-                    session.execute(
-                        delete(Record).where(col(Record.id).in_(doomed)),
-                        execution_options={"synchronize_session": False},
-                    )
-                    result.purged += len(doomed)
-                    result.subjects.add((tenant_id, subject_id))
-                    record_event(
-                        session,
-                        actor=PURGE_ACTOR,
-                        action="record.purge",
-                        request_id=run_id,
-                        status_code=200,
-                        subject_id=subject_id,
-                        tenant_id=tenant_id,
-                        items=len(doomed),
-                    )
-                    _tombstone_if_empty(session, subject_id)
+            after = (candidates[-1].subject_id, candidates[-1].record_id)
+            result.examined += len(candidates)
+            verdicts = _verdicts(session, candidates, now=now)
+            # Only subjects with something to change are locked and decided again.
+            work = {
+                c.subject_id
+                for c, v in verdicts
+                if v.delete or (c.erased_at is not None and _kept_until_of(v) != c.kept_until)
+            }
+            for candidate, verdict in verdicts:
+                if candidate.subject_id not in work:
+                    result.still_held += candidate.erased_at is not None and bool(verdict.holds)
+                    result.held_past_maximum += verdict.past_maximum
+            if work:
+                claimed = _lock_and_claim(session, [c for c in candidates if c.subject_id in work])
+                _apply(session, _verdicts(session, claimed, now=now), now, run_id, result)
             session.commit()
 
 
-def _legal_holds_of(
-    session: Session, tenant_id: str, subject_id: uuid.UUID, now: datetime
-) -> Sequence[LegalHold]:
-    holds = active_legal_holds(session, subject_id, now)
-    return [h for h in holds if h.tenant_id == tenant_id]
+def _chunks(ids: list[uuid.UUID], size: int = 1000) -> list[list[uuid.UUID]]:
+    """Id lists of at most `size`, within every database's limit of bound parameters."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _kept_until_of(verdict: Verdict) -> date | None:
+    return kept_until(list(verdict.holds)) if verdict.holds else None
+
+
+def _lock_and_claim(session: Session, candidates: list[Candidate]) -> list[Candidate]:
+    """Lock the candidates' subjects `FOR SHARE` (in id order) and claim the records
+    no other purge holds; read both again as stored now."""
+    subjects: dict[uuid.UUID, datetime | None] = {}
+    for chunk in _chunks(sorted({c.subject_id for c in candidates})):
+        for subject_id, erased_at, status in session.execute(
+            sa.select(col(Subject.id), col(Subject.erased_at), col(Subject.status))
+            .where(col(Subject.id).in_(chunk))
+            .order_by(col(Subject.id))
+            .with_for_update(read=True)
+        ).all():
+            subjects[subject_id] = erased_at if status == SubjectStatus.erased.value else None
+    rows = [
+        row
+        for chunk in _chunks([c.record_id for c in candidates])
+        for row in session.execute(
+            sa.select(
+                col(Record.id),
+                col(Record.tenant_id),
+                col(Record.subject_id),
+                col(Record.category),
+                col(Record.data),
+                col(Record.created_at),
+                col(Record.kept_until),
+            )
+            .where(col(Record.id).in_(chunk))
+            .order_by(col(Record.subject_id), col(Record.id))
+            .with_for_update(skip_locked=True, of=Record)
+        ).all()
+    ]
+    return [
+        Candidate(
+            record_id=row[0],
+            tenant_id=row[1],
+            subject_id=row[2],
+            category=row[3],
+            data=row[4],
+            created_at=row[5],
+            kept_until=row[6],
+            erased_at=subjects.get(row[2]),
+        )
+        for row in rows
+        if row[2] in subjects
+    ]
+
+
+def _apply(
+    session: Session,
+    verdicts: list[tuple[Candidate, Verdict]],
+    now: datetime,
+    run_id: str,
+    result: PurgeReport,
+) -> None:
+    """Carry the decisions out: delete, audit per subject and rule, tell recipients."""
+    doomed: dict[tuple[str, uuid.UUID], dict[str | None, list[uuid.UUID]]] = {}
+    erased: dict[uuid.UUID, bool] = {}
+    for candidate, verdict in verdicts:
+        erased[candidate.subject_id] = candidate.erased_at is not None
+        if verdict.delete:
+            key = (candidate.tenant_id, candidate.subject_id)
+            doomed.setdefault(key, {}).setdefault(verdict.rule, []).append(candidate.record_id)
+            result.count(candidate, verdict)
+        elif candidate.erased_at is not None:
+            until = _kept_until_of(verdict)
+            if until != candidate.kept_until:
+                session.execute(
+                    sa.update(Record)
+                    .where(col(Record.id) == candidate.record_id)
+                    .values(kept_until=until),
+                    execution_options={"synchronize_session": False},
+                )
+            result.still_held += 1
+        elif verdict.past_maximum:
+            result.held_past_maximum += 1
+    if not doomed:
+        return
+    # Rectification history and restrictions of the records go with them (ON DELETE
+    # CASCADE).
+    session.execute(
+        delete(Record).where(
+            col(Record.id).in_(
+                [rid for by_rule in doomed.values() for ids in by_rule.values() for rid in ids]
+            )
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    listening = _tenants_told_of_expiry(session, {tenant_id for tenant_id, _ in doomed})
+    for (tenant_id, subject_id), by_rule in doomed.items():
+        for rule, ids in by_rule.items():
+            result.purged += len(ids)
+            record_event(
+                session,
+                # The actor names the rule applied: counts per tenant and rule, ids only.
+                actor=PURGE_ACTOR if rule is None else f"{PURGE_ACTOR}:{rule}",
+                action="record.purge" if rule is None else "record.expire",
+                request_id=run_id,
+                status_code=200,
+                subject_id=subject_id,
+                tenant_id=tenant_id,
+                items=len(ids),
+            )
+        result.subjects.add((tenant_id, subject_id))
+        if erased[subject_id]:
+            _tombstone_if_empty(session, subject_id)
+        elif tenant_id in listening:
+            # Art 19, as for an erasure: recipients learn which records went (ids only).
+            # (An erased subject's recipients were told at its erasure what it kept.)
+            notify(
+                session,
+                event_type=EventType.record_expired,
+                tenant_id=tenant_id,
+                now=now,
+                subject_id=subject_id,
+                record_ids=[rid for ids in by_rule.values() for rid in ids],
+                rules=sorted(rule for rule in by_rule if rule is not None),
+            )
+
+
+def _tenants_told_of_expiry(session: Session, tenant_ids: set[str]) -> set[str]:
+    """The tenants with an active recipient of `record.expired` (others need no notify)."""
+    rows = session.exec(
+        select(Recipient.tenant_id, Recipient.event_types).where(
+            col(Recipient.active), col(Recipient.tenant_id).in_(tenant_ids)
+        )
+    ).all()
+    return {tenant_id for tenant_id, types in rows if EventType.record_expired.value in types}
 
 
 def _tombstone_if_empty(session: Session, subject_id: uuid.UUID) -> None:

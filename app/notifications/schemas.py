@@ -22,6 +22,8 @@ class EventType(StrEnum):
     subject_created = "subject.created"
     subject_marketing_objection = "subject.marketing_objection"
     subject_objection_decided = "subject.objection_decided"
+    # Records deleted past a maximum retention (Art 5(1)(e)) by the purge.
+    record_expired = "record.expired"
 
 
 # What a recipient registered without `event_types` is sent: the Art 19 notifications.
@@ -34,6 +36,8 @@ DEFAULT_EVENT_TYPES = [
     # A decided objection (Art 21(1)): recipients must stop processing for the purpose,
     # and erase what an upheld objection erased (Art 19).
     EventType.subject_objection_decided,
+    # Records deleted past their maximum retention: recipients erase them too (Art 19).
+    EventType.record_expired,
 ]
 
 

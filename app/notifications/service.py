@@ -59,7 +59,10 @@ def notify(
     The payload holds ids, the event type and field names only: recipients fetch what
     they need with their own token.
     """
-    recipients = session.exec(select(Recipient).where(col(Recipient.active))).all()
+    # Filtered by tenant here too, so that a system job (the purge) notifies the right one.
+    recipients = session.exec(
+        select(Recipient).where(col(Recipient.active), col(Recipient.tenant_id) == tenant_id)
+    ).all()
     queued = 0
     for recipient in recipients:
         if event_type.value not in recipient.event_types:
@@ -75,6 +78,7 @@ def notify(
         }
         session.add(
             Delivery(
+                tenant_id=tenant_id,
                 id=event_id,
                 recipient_id=recipient.id,
                 event_type=event_type.value,

@@ -35,8 +35,7 @@ from app.objections.schemas import (
     ObjectionPublic,
     ObjectionStatus,
 )
-from app.retention.holds import active_legal_holds, holds_on
-from app.retention.service import active_rules
+from app.retention.holds import subject_retention
 from app.subjects.models import Record, Subject
 
 # Art 21(1) covers processing based on Art 6(1)(e) and (f) only.
@@ -141,23 +140,16 @@ def _erase_what_only_served(session: Session, subject: Subject, purpose: str) ->
     only = [c for c, purposes in category_purposes(session).items() if set(purposes) == {purpose}]
     if not only:
         return []
-    now = session_now(session)
-    rules = active_rules(session)
-    legal = active_legal_holds(session, subject.id, now)
+    policy = subject_retention(
+        session, subject.id, erased_at=subject.erased_at, now=session_now(session)
+    )
     erased = []
     for record in session.exec(
         select(Record)
         .where(Record.subject_id == subject.id, col(Record.category).in_(only))
         .order_by(col(Record.id))
     ).all():
-        holds = holds_on(
-            record_id=record.id,
-            category=record.category,
-            data=record.data,
-            rules=rules,
-            legal_holds=legal,
-            today=now.date(),
-        )
+        holds = policy.holds(record.id, record.category, record.data, record.created_at)
         if not holds:
             erased.append(ErasedRecord(id=record.id, category=record.category))
             session.delete(record)

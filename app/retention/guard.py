@@ -5,9 +5,12 @@ checked against the holds that cover it *as stored* (GDPR Art 17(3)(b) and (e);
 Bokföringslagen 7 kap. 2 §):
 
 - a record under a **legal hold** cannot change its content nor be deleted;
-- a record a **retention rule** holds cannot be deleted, nor have a field changed that
-  the rule reads (for sales documents `kind`, `date`, `financial_year_end`,
-  `is_verification`), since that would end or shorten the hold by rewriting it.
+- a record a `keep` **retention rule** holds cannot be deleted, nor have a field changed
+  that the rule reads (`fields_read`: for sales documents `kind`, `date`,
+  `financial_year_end`, `is_verification`; for network records `last_seen`), since that
+  would end or shorten the hold by rewriting it. The other bases read no record field
+  that a write can change (`created_at`; the relationship's end is guarded where it is
+  recorded, `app.retention.relationships`).
 
 The check runs inside the writer's transaction after the subject's row lock was taken
 (every record write locks its subject first, and placing a hold locks it too), so a
@@ -26,10 +29,10 @@ from sqlmodel import Session, col, select
 
 from app.core.clock import session_now
 from app.core.errors import Conflict
-from app.retention.holds import LEGAL, Hold, active_legal_holds, holds_on
+from app.retention.holds import LEGAL, Hold, subject_retention
 from app.retention.rules import RuleLike, fields_read
 from app.retention.service import active_rules
-from app.subjects.models import Record
+from app.subjects.models import Record, Subject
 
 # Columns that are a record's content; `restricted`, `kept_until` and the timestamps
 # are bookkeeping that erasure and restriction must still be able to set.
@@ -90,18 +93,15 @@ def _changed_rule_fields(old_data: dict[str, Any], new_data: dict[str, Any]) -> 
     return {k for k in set(old_data) | set(new_data) if old_data.get(k) != new_data.get(k)}
 
 
-def _holds(
-    session: Session, record: Record, stored: dict[str, Any], rules: list[RuleLike]
-) -> list[Hold]:
-    now = session_now(session)
-    return holds_on(
-        record_id=record.id,
-        category=stored["category"],
-        data=stored["data"] or {},
-        rules=rules,
-        legal_holds=active_legal_holds(session, stored["subject_id"], now),
-        today=now.date(),
+def _holds(session: Session, record: Record, stored: dict[str, Any]) -> list[Hold]:
+    subject = session.get(Subject, stored["subject_id"])
+    retention = subject_retention(
+        session,
+        stored["subject_id"],
+        erased_at=subject.erased_at if subject is not None else None,
+        now=session_now(session),
     )
+    return retention.holds(record.id, stored["category"], stored["data"], record.created_at)
 
 
 @event.listens_for(Session, "before_flush")
@@ -118,11 +118,11 @@ def _guard_held_records(session: Session, _context: Any, _instances: Any) -> Non
         rules = active_rules(session)
         for record in deleted:
             stored = {c: getattr(record, c) for c in CONTENT_COLUMNS}
-            holds = _holds(session, record, stored, rules)
+            holds = _holds(session, record, stored)
             if holds:
                 raise RecordHeld("The record is held and cannot be deleted.", holds)
         for record, old in changed:
-            holds = _holds(session, record, old, rules)
+            holds = _holds(session, record, old)
             legal = [h for h in holds if h.kind == LEGAL]
             if legal:
                 raise RecordHeld("The record is under a legal hold and cannot be changed.", legal)

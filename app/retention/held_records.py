@@ -28,8 +28,7 @@ from sqlmodel import Session, col, or_, select
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, paginate
 from app.erasure.schemas import HoldOut
-from app.retention.holds import LEGAL, STATUTORY, Hold, active_legal_holds, holds_on
-from app.retention.service import active_rules
+from app.retention.holds import LEGAL, STATUTORY, Hold, active_legal_holds, subject_retention
 from app.subjects import service as subjects
 from app.subjects.models import Record, Subject
 from app.subjects.schemas import RecordPublic, SubjectStatus
@@ -113,19 +112,11 @@ def _keeping_holds(
     session: Session, subject: Subject, records: Sequence[Record], now: datetime
 ) -> dict[uuid.UUID, list[Hold]]:
     """Per record, the holds that make it a held record (none: not served here)."""
-    rules = active_rules(session)
-    legal = active_legal_holds(session, subject.id, now)
+    policy = subject_retention(session, subject.id, erased_at=subject.erased_at, now=now)
     erased = subject.status == SubjectStatus.erased
     keeping: dict[uuid.UUID, list[Hold]] = {}
     for record in records:
-        holds = holds_on(
-            record_id=record.id,
-            category=record.category,
-            data=record.data,
-            rules=rules,
-            legal_holds=legal,
-            today=now.date(),
-        )
+        holds = policy.holds(record.id, record.category, record.data, record.created_at)
         if erased or any(h.kind == LEGAL for h in holds):
             keeping[record.id] = holds
     return {rid: holds for rid, holds in keeping.items() if holds}

@@ -13,9 +13,8 @@ from sqlmodel import Session, col, select
 from app.core.clock import Rfc3339
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.core.pagination import PageParams, paginate
-from app.retention.holds import active_legal_holds, holds_on, kept_until
+from app.retention.holds import kept_until, subject_retention
 from app.retention.models import LegalHold
-from app.retention.service import active_rules
 from app.subjects import service as subjects
 from app.subjects.models import Record, Subject
 from app.subjects.schemas import SubjectStatus
@@ -141,19 +140,11 @@ def release(session: Session, hold_id: uuid.UUID, *, actor: str, now: datetime) 
 
 def _recompute_kept(session: Session, subject: Subject, now: datetime) -> None:
     """Kept records of an erased subject carry the date their holds end."""
-    rules = active_rules(session)
-    legal = active_legal_holds(session, subject.id, now)
+    retention = subject_retention(session, subject.id, erased_at=subject.erased_at, now=now)
     for record in session.exec(select(Record).where(Record.subject_id == subject.id)).all():
-        holds = holds_on(
-            record_id=record.id,
-            category=record.category,
-            data=record.data,
-            rules=rules,
-            legal_holds=legal,
-            today=now.date(),
-        )
+        holds = retention.holds(record.id, record.category, record.data, record.created_at)
         # No hold left: kept until yesterday, so that the next purge takes it.
-        record.kept_until = kept_until(holds) if holds else now.date() - timedelta(days=1)
+        record.kept_until = kept_until(holds) if holds else retention.today - timedelta(days=1)
 
 
 def list_holds(

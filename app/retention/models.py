@@ -1,12 +1,24 @@
-"""Retention rules as data: which records a law requires to be kept, and until when."""
+"""Retention as data: rules that keep records (holds) or delete them after a maximum,
+legal holds, the end of a relationship, and the tenant settings the rules read."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.core.db import JSONType, TenantScoped, UTCDateTime, id_field, timestamp_field
+from app.core.versioning import Versioned
+
+
+# Rules stored before maximum retention existed were all holds, counted in years.
+def _action_field() -> Any:
+    return Field(default="keep", max_length=16, sa_column_kwargs={"server_default": "keep"})
+
+
+def _months_field() -> Any:
+    return Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RetentionRule(SQLModel, table=True):
@@ -21,8 +33,10 @@ class RetentionRule(SQLModel, table=True):
     category: str = Field(max_length=32)
     kinds: list[str] = Field(sa_type=JSONType)
     verification_kinds: list[str] = Field(sa_type=JSONType)
+    action: str = _action_field()
     basis: str = Field(max_length=32)
     years: int
+    months: int = _months_field()
     active: bool = Field(default=True)
     created_at: datetime = timestamp_field()
 
@@ -60,8 +74,40 @@ class TenantRetentionRule(TenantScoped, table=True):
     category: str = Field(max_length=32)
     kinds: list[str] = Field(sa_type=JSONType)
     verification_kinds: list[str] = Field(sa_type=JSONType)
+    action: str = _action_field()
     basis: str = Field(max_length=32)
     years: int
+    months: int = _months_field()
     active: bool = Field(default=True)
     created_at: datetime = timestamp_field()
+    updated_by: str = Field(max_length=200)
+
+
+class RelationshipEnd(TenantScoped, table=True):
+    """The day the relationship with a subject ended (e.g. the contact left the customer,
+    or the customer's contract ended): the basis `relationship_end` counts from it."""
+
+    __tablename__ = "relationship_end"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "subject_id"),)
+
+    id: uuid.UUID = id_field()
+    subject_id: uuid.UUID = Field(foreign_key="subject.id", ondelete="CASCADE")
+    ended_on: date
+    set_at: datetime = timestamp_field()
+    set_by: str = Field(max_length=200)
+
+
+class StoredTenantSettings(Versioned, TenantScoped, table=True):
+    """A tenant's settings; a tenant that never set them has the defaults
+    (`app.retention.settings`)."""
+
+    __tablename__ = "tenant_settings"
+    __table_args__ = (sa.UniqueConstraint("tenant_id"),)
+
+    id: uuid.UUID = id_field()
+    time_zone: str = Field(max_length=64)
+    financial_year_end: str = Field(max_length=5)
+    verification_required: bool
+    version: int = Field(default=1)
+    updated_at: datetime = timestamp_field()
     updated_by: str = Field(max_length=200)

@@ -4,7 +4,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class RetentionRulePublic(BaseModel):
-    """A statutory retention rule, with its legal reference."""
+    """A retention rule, with its legal reference: `keep` (a hold) or `delete_after` (a
+    maximum), counted from `basis` over `years` and `months` (see the listing's text)."""
 
     model_config = ConfigDict(
         from_attributes=True,
@@ -19,8 +20,10 @@ class RetentionRulePublic(BaseModel):
                 "category": "sales_document",
                 "kinds": ["invoice", "order"],
                 "verification_kinds": ["order"],
+                "action": "keep",
                 "basis": "financial_year_end",
                 "years": 7,
+                "months": 0,
                 "active": True,
                 "built_in": True,
             }
@@ -32,16 +35,25 @@ class RetentionRulePublic(BaseModel):
     title_sv: str
     title_en: str
     category: str = Field(description="The record category the rule covers.")
-    kinds: list[str] = Field(description="The document kinds it covers.")
+    kinds: list[str] = Field(
+        description="Sales documents: the kinds it covers (empty: every record of the category)."
+    )
     verification_kinds: list[str] = Field(
         description="Kinds covered only when `is_verification` is true (orders)."
     )
+    action: str = Field(
+        description="`keep`: held until and including the period's last day; "
+        "`delete_after`: may be kept until and including it, deleted by the purge from the "
+        "next day unless a hold covers the record."
+    )
     basis: str = Field(
-        description="`financial_year_end`: kept until 31 December of the year of the "
-        "financial year's end plus `years`."
+        description="What the period counts from: `financial_year_end` (31 December of the "
+        "calendar year in which the document's financial year ended), `document_date`, "
+        "`created_at`, `last_seen` (network records) or `relationship_end`."
     )
     years: int
-    active: bool
+    months: int
+    active: bool = Field(description="`false`: a template, applied only once a tenant copies it.")
     built_in: bool = Field(
         description="A statutory rule of the service (read-only), or the tenant's own."
     )

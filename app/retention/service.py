@@ -1,8 +1,13 @@
-"""The retention rules in force: the built-in statutory ones and a tenant's own."""
+"""The retention rules in force: the built-in ones and a tenant's own.
+
+Built-in rules are seeded by migrations with their legal reference; an inactive
+built-in rule is a *template* (Preskriptionslag (1981:130) 2 §) that a tenant enables by
+copying it as its own rule under its own code (`PUT /v1/retention-rules/{code}` with
+the template's fields and `active: true`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from sqlalchemy.exc import IntegrityError
@@ -10,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
 from app.retention.models import RetentionRule, TenantRetentionRule
-from app.retention.rules import RuleLike
-from app.subjects.categories import SalesDocumentKind
+from app.retention.rules import BASIS_CATEGORIES, Action, Basis, RuleLike
+from app.subjects.categories import Category, SalesDocumentKind
 
 
 def active_rules(session: Session) -> list[RuleLike]:
@@ -37,8 +42,8 @@ def rules_of_tenant(session: Session, tenant_id: str) -> list[RuleLike]:
 
 
 class RetentionRuleIn(BaseModel):
-    """A tenant's own rule. Rules compute from a document's financial year, so they
-    cover sales documents: `until` = 31 December of (financial year end's year + years)."""
+    """A tenant's own rule: `keep` (a hold) or `delete_after` (a maximum), for any
+    category, with the basis its period counts from (`app.retention.rules` says how)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -51,26 +56,60 @@ class RetentionRuleIn(BaseModel):
                     "category": "sales_document",
                     "kinds": ["order"],
                     "verification_kinds": [],
+                    "action": "keep",
                     "basis": "financial_year_end",
                     "years": 10,
+                    "months": 0,
                     "active": True,
-                }
+                },
+                {
+                    "reference": "GDPR Art 5(1)(e); IT security log policy 2.3",
+                    "title_sv": "IP-adresser raderas tolv månader efter senaste användning.",
+                    "title_en": "IP addresses are deleted twelve months after last seen.",
+                    "category": "network",
+                    "action": "delete_after",
+                    "basis": "last_seen",
+                    "months": 12,
+                },
             ]
         },
     )
 
-    reference: Annotated[str, Field(min_length=1, max_length=300)]
+    reference: Annotated[str, Field(min_length=1, max_length=300)] = Field(
+        description="The legal (or contractual) source of the rule."
+    )
     title_sv: Annotated[str, Field(min_length=1, max_length=300)]
     title_en: Annotated[str, Field(min_length=1, max_length=300)]
-    category: Literal["sales_document"]
-    kinds: Annotated[list[SalesDocumentKind], Field(min_length=1)]
-    verification_kinds: list[SalesDocumentKind] = []
-    basis: Literal["financial_year_end"] = "financial_year_end"
-    years: Annotated[int, Field(ge=1, le=30)]
+    category: Category
+    kinds: list[SalesDocumentKind] = Field(
+        default=[], description="Sales documents only: the kinds covered; empty: every kind."
+    )
+    verification_kinds: list[SalesDocumentKind] = Field(
+        default=[], description="Kinds covered only when `is_verification` is true."
+    )
+    action: Action = Field(
+        default=Action.keep,
+        description="`keep`: a hold until the period's last day; `delete_after`: a maximum, "
+        "deleted by the purge from the day after, unless a hold covers the record.",
+    )
+    basis: Basis = Field(
+        default=Basis.financial_year_end,
+        description="What the period counts from: `financial_year_end` and `document_date` "
+        "(sales documents), `last_seen` (network), `created_at`, `relationship_end` (any).",
+    )
+    years: Annotated[int, Field(ge=0, le=100)] = 0
+    months: Annotated[int, Field(ge=0, le=1200)] = 0
     active: StrictBool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> RetentionRuleIn:
+        if self.years * 12 + self.months <= 0:
+            raise ValueError("the period (`years` and/or `months`) must be longer than zero")
+        if self.category.value not in BASIS_CATEGORIES[self.basis]:
+            fits = sorted(BASIS_CATEGORIES[self.basis])
+            raise ValueError(f"basis `{self.basis.value}` applies only to {', '.join(fits)}")
+        if self.category != Category.sales_document and (self.kinds or self.verification_kinds):
+            raise ValueError("`kinds` and `verification_kinds` are for sales documents only")
         if not set(self.verification_kinds) <= set(self.kinds):
             raise ValueError("`verification_kinds` must be among `kinds`")
         if SalesDocumentKind.quote in self.verification_kinds:
@@ -83,14 +122,11 @@ def put_rule(
 ) -> TenantRetentionRule:
     """Create or replace the tenant's rule `code`; built-in codes are refused (409)."""
     if session.get(RetentionRule, code) is not None:
-        raise Conflict("A built-in statutory rule cannot be changed by a tenant.")
+        raise Conflict(
+            "A built-in rule cannot be changed by a tenant; copy it under a code of your own."
+        )
     rule = session.exec(select(TenantRetentionRule).where(TenantRetentionRule.code == code)).first()
-    values = {
-        **body.model_dump(mode="json"),
-        "kinds": [k.value for k in body.kinds],
-        "verification_kinds": [k.value for k in body.verification_kinds],
-        "updated_by": actor,
-    }
+    values = {**body.model_dump(mode="json"), "updated_by": actor}
     if rule is None:
         # Two first PUTs of one code at the same moment: the loser's insert fails on the
         # unique key inside its savepoint, and it replaces the winner's rule instead.

@@ -42,8 +42,8 @@ from app.notices.service import current_notice
 from app.notifications.models import Delivery, Recipient
 from app.objections import service as objections
 from app.objections.schemas import ReportObjection
+from app.retention.holds import SubjectRetention, subject_retention
 from app.retention.rules import RuleLike, statutory_holds
-from app.retention.service import active_rules
 from app.rights.schemas import (
     AccessReport,
     ReportAutomatedDecisionMaking,
@@ -84,7 +84,8 @@ def access_report(
     records = session.exec(
         select(Record).where(Record.subject_id == subject.id).order_by(col(Record.id))
     ).all()
-    rules = active_rules(session)
+    policy = subject_retention(session, subject.id, erased_at=subject.erased_at, now=now)
+
     counts = Counter(r.category for r in records)
     held = [category for category in Category if counts[category.value]]
     return AccessReport(
@@ -102,7 +103,7 @@ def access_report(
             else None,
             named=named_recipients(session, subject.id),
         ),
-        retention=_retention(text, held, records, rules, lang, now),
+        retention=_retention(text, held, records, policy, lang),
         sources=_sources(text, records),
         transfers=_transfers(text, lang) if text else None,
         rights=[
@@ -198,14 +199,14 @@ def _retention(
     text: NoticeText | None,
     held: Sequence[Category],
     records: Sequence[Record],
-    rules: Sequence[RuleLike],
+    policy: SubjectRetention,
     lang: Lang,
-    now: datetime,
 ) -> list[ReportRetention]:
     dated: dict[str, list[ReportRecordRetention]] = defaultdict(list)
     for record in records:
-        for hold in statutory_holds(rules, record.category, record.data):
-            if hold.until >= now.date():
+        facts = policy.facts(record.category, record.data, record.created_at)
+        for hold in statutory_holds(policy.rules, facts, policy.settings):
+            if hold.until is not None and hold.until >= policy.today:
                 dated[record.category].append(
                     ReportRecordRetention(
                         record_id=record.id,
@@ -214,7 +215,7 @@ def _retention(
                         reference=hold.reference,
                     )
                 )
-    by_code = {rule.code: rule for rule in rules}
+    by_code = {rule.code: rule for rule in policy.rules}
     out = []
     for category in held:
         described = text.categories.get(category) if text else None

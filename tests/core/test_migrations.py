@@ -88,3 +88,41 @@ def test_idn_emails_stored_in_punycode_take_their_canonical_form(
             assert sorted(stored) == ["kund@exämple.se", "x@bücher.de"]
     finally:
         engine.dispose()
+
+
+def test_existing_retention_rules_become_holds(
+    backend: str, blank_database: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Rules stored before maximum retention keep their behaviour: `keep`, 0 months."""
+    url = blank_database(backend, tmp_path_factory.mktemp("maximum"))
+    upgrade(url, "7a1c3e9d2b10")
+    engine = create_db_engine(url)
+    key = (lambda u: u.hex) if backend == "sqlite" else (lambda u: u)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO tenant_retention_rule (tenant_id, id, code, reference, title_sv,"
+                    " title_en, category, kinds, verification_kinds, basis, years, active,"
+                    " created_at, updated_by) VALUES ('t', :id, 'contract-orders', 'Contract',"
+                    " 'Order', 'Orders', 'sales_document', '[\"order\"]', '[]',"
+                    " 'financial_year_end', 10, true, CURRENT_TIMESTAMP, 'admin')"
+                ),
+                {"id": key(uuid.uuid4())},
+            )
+        upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT code, action, basis, years, months, active FROM retention_rule"
+                    " UNION ALL SELECT code, action, basis, years, months, active"
+                    " FROM tenant_retention_rule ORDER BY code"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("contract-orders", "keep", "financial_year_end", 10, 0, True),
+            ("se-bfl-7-2", "keep", "financial_year_end", 7, 0, True),
+            ("se-preskription-2", "keep", "document_date", 10, 0, False),
+        ]
+    finally:
+        engine.dispose()

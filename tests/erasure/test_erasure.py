@@ -131,9 +131,10 @@ def test_full_scenario_dry_run_erase_purge(api: Api, clock: FrozenClock) -> None
     assert access["subject"]["emails"] == []
     assert access["erasure"]["kept"] == report["kept"]
 
-    # Purge on 2031-12-31 keeps it; on 2032-01-01 it goes, leaving a tombstone.
-    assert purge(api, datetime(2031, 12, 31, 23, 59, tzinfo=UTC)).purged == 0
-    purged = purge(api, datetime(2032, 1, 1, tzinfo=UTC))
+    # Purge on 2031-12-31 keeps it; on 2032-01-01 it goes, leaving a tombstone. The days
+    # are the tenant's (Europe/Stockholm, UTC+1 in winter).
+    assert purge(api, datetime(2031, 12, 31, 22, 59, 59, tzinfo=UTC)).purged == 0
+    purged = purge(api, datetime(2031, 12, 31, 23, 0, tzinfo=UTC))
     assert (purged.examined, purged.purged, purged.still_held) == (1, 1, 0)
     assert purged.subjects == {(api.tenant, uuid.UUID(sid))}
     assert rows(api, "record", sid) == 0
@@ -328,9 +329,10 @@ def test_tenant_rules_are_data_changeable_under_admin(
     assert put.status_code == 200, put.text
     assert put.json()["built_in"] is False
     codes = {r["code"]: r["built_in"] for r in api.get("/v1/retention-rules").json()["items"]}
-    assert codes == {"se-bfl-7-2": True, "contract-orders": False}
+    assert codes == {"se-bfl-7-2": True, "se-preskription-2": True, "contract-orders": False}
     assert [r["code"] for r in other_api.get("/v1/retention-rules").json()["items"]] == [
-        "se-bfl-7-2"
+        "se-bfl-7-2",
+        "se-preskription-2",
     ]
 
     order = copy.deepcopy(INVOICE_2024)

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from app.retention.holds import holds_on, kept_until
-from app.retention.rules import covers
+from app.retention.rules import RecordFacts, covers
 from app.retention.rules import kept_until as rule_until
+from app.retention.settings import DEFAULTS
 
 
 @dataclass
@@ -19,8 +20,10 @@ class Rule:
     category: str = "sales_document"
     kinds: list[str] = field(default_factory=lambda: ["invoice", "order"])
     verification_kinds: list[str] = field(default_factory=lambda: ["order"])
+    action: str = "keep"
     basis: str = "financial_year_end"
     years: int = 7
+    months: int = 0
     active: bool = True
 
 
@@ -49,7 +52,7 @@ def doc(kind: str, day: str, fy_end: str | None = None, **extra: object) -> dict
 )
 def test_kept_until(data: dict[str, object], until: str) -> None:
     assert covers(BFL, "sales_document", data)
-    assert rule_until(BFL, data) == date.fromisoformat(until)
+    assert rule_until(BFL, data, DEFAULTS) == date.fromisoformat(until)
 
 
 @pytest.mark.parametrize(
@@ -73,10 +76,10 @@ def test_hold_ends_after_its_last_day() -> None:
         return bool(
             holds_on(
                 record_id=None,
-                category="sales_document",
-                data=data,
-                rules=[BFL],  # type: ignore[arg-type]
+                facts=RecordFacts(category="sales_document", data=data),
+                rules=[BFL],
                 legal_holds=[],
+                settings=DEFAULTS,
                 today=date.fromisoformat(today),
             )
         )
@@ -89,10 +92,10 @@ def test_hold_ends_after_its_last_day() -> None:
 def test_kept_until_of_several_holds() -> None:
     holds = holds_on(
         record_id=None,
-        category="sales_document",
-        data=doc("invoice", "2024-03-15"),  # type: ignore[arg-type]
+        facts=RecordFacts(category="sales_document", data=doc("invoice", "2024-03-15")),
         rules=[BFL],
         legal_holds=[],
+        settings=DEFAULTS,
         today=date(2026, 11, 25),
     )
     assert kept_until(holds) == date(2031, 12, 31)

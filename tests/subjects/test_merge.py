@@ -454,3 +454,30 @@ def test_concurrent_merges_of_overlapping_sets(api: Api) -> None:
     assert sum(n for (kind, *_), n in outcomes.items() if kind == 1) == TRIALS // 2
     assert set(outcomes) <= {(0, 200, 200), (1, 200, 308), (1, 200, 409)}, outcomes
     print(dict(outcomes))
+
+
+def test_an_erasure_request_on_a_duplicate_erases_the_merged_person(
+    api: Api, clock: FrozenClock
+) -> None:
+    target = api.create_subject(records=[contact("asa.oberg@example.se")])
+    duplicate = api.create_subject(emails=["asa@example.se"], records=[NOTE])
+    opened = api.post(
+        "/v1/rights-requests",
+        json={
+            "type": "erasure",
+            "subject_id": duplicate["id"],
+            "received_at": "2026-11-24T09:00:00Z",
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    request_id = opened.json()["id"]
+    response = merge(api, target["id"], duplicate["id"])
+    assert response.json()["moved"]["rights_requests"] == 1
+    assert api.get(f"/v1/rights-requests/{request_id}").json()["subject_id"] == target["id"]
+
+    # The request names the duplicate's id; the call follows the 308 to the person.
+    erased = api.post(f"/v1/subjects/{duplicate['id']}/erasure?rights_request_id={request_id}")
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["subject_id"] == target["id"]
+    assert api.post("/v1/subjects/search", json={"email": "asa@example.se"}).json()["items"] == []
+    assert record_ids(api, target["id"]) == set()

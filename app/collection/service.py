@@ -125,7 +125,9 @@ def notices_due(
     gone) and nothing is processed about them any more.
     """
     statement = select(Subject).where(
-        col(Subject.notice_given_at).is_(None), Subject.status != SubjectStatus.erased.value
+        col(Subject.notice_given_at).is_(None),
+        # A merged duplicate is informed through the subject it was merged into.
+        col(Subject.status).not_in([SubjectStatus.erased.value, SubjectStatus.merged.value]),
     )
     rows, next_cursor = paginate(session, statement, Subject.id, page)
     earliest = _earliest_records(session, [s.id for s in rows])

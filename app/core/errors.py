@@ -63,6 +63,25 @@ class BadRequest(AppError):
     pass
 
 
+class PermanentRedirect(AppError):
+    """The resource now lives under another id (e.g. a merged duplicate).
+
+    A request whose path names `old_id` answers 308 Permanent Redirect to the same path
+    with `new_id` (method and body are kept, RFC 9110 §15.4.9); where the id came from
+    the body, no URL can say where to go, so it answers 409 naming `moved_to`.
+    """
+
+    status = 308
+    slug = "moved-permanently"
+    title = "Moved permanently"
+
+    def __init__(self, detail: str, *, old_id: str, new_id: str):
+        super().__init__(detail)
+        self.old_id = old_id
+        self.new_id = new_id
+        self.extensions = {"moved_to": new_id}
+
+
 class Unauthorized(AppError):
     status = 401
     slug = "unauthorized"
@@ -218,6 +237,32 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _permanent_redirect(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PermanentRedirect)
+    segments = request.url.path.split("/")
+    if exc.old_id not in segments:
+        return problem_response(
+            request,
+            status=409,
+            slug=exc.slug,
+            title=exc.title,
+            detail=exc.detail,
+            extensions=exc.extensions,
+        )
+    location = "/".join(exc.new_id if s == exc.old_id else s for s in segments)
+    if request.url.query:
+        location += "?" + request.url.query
+    return problem_response(
+        request,
+        status=308,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        headers={"Location": location},
+        extensions=exc.extensions,
+    )
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # The type and SQLSTATE say enough; driver messages may quote data.
     logger.warning(
@@ -252,6 +297,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 _HTTP_TITLES = {
+    308: ("moved-permanently", "Moved permanently"),
     400: ("bad-request", "Bad request"),
     401: ("unauthorized", "Authentication required"),
     403: ("forbidden", "Forbidden"),
@@ -310,6 +356,7 @@ async def _concurrent_write(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json."""
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(PermanentRedirect, _permanent_redirect)
     app.add_exception_handler(StaleDataError, _concurrent_write)
     app.add_exception_handler(IntegrityError, _concurrent_write)
     for error in DATABASE_UNAVAILABLE:
@@ -324,6 +371,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "Malformed request: a body that is not JSON, or a bad cursor.",
         401: "Missing, invalid or expired bearer token.",
         403: "The token lacks the scope this operation needs.",
+        308: "The subject was merged into another: the same request goes to `Location`.",
         404: "No such resource in the caller's tenant.",
         409: "The request conflicts with existing data.",
         410: "The subject has been erased; it accepts no more writes.",
@@ -360,6 +408,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": descriptions.get(status, "Error."),
             "content": {PROBLEM_JSON: {"example": example}},
         }
+        if status == 308:
+            out[status]["headers"] = {
+                "Location": {
+                    "description": "The same path under the subject merged into.",
+                    "schema": {"type": "string"},
+                }
+            }
         if status == 503:
             out[status]["headers"] = {
                 "Retry-After": {

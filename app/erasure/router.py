@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.core.deps import ClockDep, SessionDep, UnitOfWorkDep, audited, requires
-from app.core.errors import NotFound, problem_responses
+from app.core.errors import problem_responses
 from app.erasure import service
 from app.erasure.schemas import ErasureReport, PurgePreview
 from app.requests import service as requests
-from app.subjects.models import Subject
+from app.subjects import service as subjects
 from app.subjects.schemas import SubjectStatus
 
 router = APIRouter(tags=["erasure"])
@@ -24,7 +24,7 @@ router = APIRouter(tags=["erasure"])
     summary="Erase a subject (Art 17)",
     operation_id="eraseSubject",
     dependencies=[requires("rights:write")],
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(308, 401, 403, 404, 422),
     openapi_extra=audited("subject.erase"),
 )
 def erase_subject(
@@ -53,9 +53,7 @@ def erase_subject(
 
     Requires scope `rights:write`.
     """
-    subject = uow.session.get(Subject, subject_id, with_for_update=True, populate_existing=True)
-    if subject is None:
-        raise NotFound("No subject with this id.")
+    subject = subjects.get_locked_subject(uow.session, subject_id)  # a merged id: 308
     requests.link_call(uow, subject.id, rights_request_id)
     now = clock()
     if subject.status == SubjectStatus.erased:

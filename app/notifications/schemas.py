@@ -24,6 +24,8 @@ class EventType(StrEnum):
     subject_objection_decided = "subject.objection_decided"
     # Records deleted past a maximum retention (Art 5(1)(e)) by the purge.
     record_expired = "record.expired"
+    # Duplicates joined into one subject (ids only): their ids now redirect to it.
+    subject_merged = "subject.merged"
 
 
 # What a recipient registered without `event_types` is sent: the Art 19 notifications.

@@ -17,6 +17,13 @@ The check runs inside the writer's transaction after the subject's row lock was 
 hold placed concurrently is either seen here or placed after this write commits. Bulk
 SQL deletes (erasure, purge) compute their holds under the same lock themselves.
 Refusals raise `RecordHeld` (409), which lists the holds.
+
+One move is allowed: a merge of duplicates (`app.subjects.merge`) re-parents a held
+record to the subject it merges into while moving the record's holds along in the same
+transaction (legal holds follow to the target; statutory holds read the record's own
+data, which does not change). It registers each record and its new subject with
+`allow_merge_move` first; a change of anything else, or to another subject, is still
+refused.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from app.retention.holds import LEGAL, Hold, subject_retention
 from app.retention.rules import RuleLike, fields_read
 from app.retention.service import active_rules
 from app.subjects.models import Record, Subject
+
+MERGE_MOVES_KEY = "retention.merge_moves"
 
 # Columns that are a record's content; `restricted`, `kept_until` and the timestamps
 # are bookkeeping that erasure and restriction must still be able to set.
@@ -89,6 +98,32 @@ def _changed_content(session: Session, record: Record) -> dict[str, Any] | None:
     return old
 
 
+def allow_merge_move(session: Session, record_ids: Iterable[Any], *, into: Any) -> None:
+    """Let this transaction move these records to subject `into`, and nothing else.
+
+    Only for the merge of duplicates, which moves the records' legal holds to `into` in
+    the same transaction (see the module's docstring).
+    """
+    moves: dict[Any, Any] = session.info.setdefault(MERGE_MOVES_KEY, {})
+    moves.update(dict.fromkeys(record_ids, into))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_merge_moves(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(MERGE_MOVES_KEY, None)
+
+
+def _is_merge_move(session: Session, record: Record, old: dict[str, Any]) -> bool:
+    into = session.info.get(MERGE_MOVES_KEY, {}).get(record.id)
+    return (
+        into is not None
+        and record.subject_id == into
+        and old["subject_id"] != into
+        and all(old[c] == getattr(record, c) for c in CONTENT_COLUMNS if c != "subject_id")
+    )
+
+
 def _changed_rule_fields(old_data: dict[str, Any], new_data: dict[str, Any]) -> set[str]:
     return {k for k in set(old_data) | set(new_data) if old_data.get(k) != new_data.get(k)}
 
@@ -122,6 +157,8 @@ def _guard_held_records(session: Session, _context: Any, _instances: Any) -> Non
             if holds:
                 raise RecordHeld("The record is held and cannot be deleted.", holds)
         for record, old in changed:
+            if _is_merge_move(session, record, old):
+                continue
             holds = _holds(session, record, old)
             legal = [h for h in holds if h.kind == LEGAL]
             if legal:

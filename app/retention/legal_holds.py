@@ -97,9 +97,9 @@ def place(session: Session, body: LegalHoldCreate, *, actor: str, now: datetime)
     else:
         assert body.subject_id is not None
         subject_id = body.subject_id
-    subject = session.get(Subject, subject_id, with_for_update=True, populate_existing=True)
-    if subject is None:
-        raise NotFound("No subject with this id.")
+    # A merged duplicate (or a record that moved with it while we waited) answers 409
+    # naming the subject to hold instead: a hold on the empty duplicate would hold nothing.
+    subject = subjects.get_locked_subject(session, subject_id)
     if body.ends_at is not None and body.ends_at <= now:
         raise UnprocessableContent(
             "`ends_at` is in the past.",

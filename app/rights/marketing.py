@@ -220,6 +220,28 @@ def _subject_reasons(
     """
     if not ids:
         return {}
+    # A merged duplicate's id answers for the subject it was merged into.
+    merged_into = dict(
+        session.execute(
+            select(Subject.id, Subject.merged_into)
+            .where(in_values(col(Subject.id), list(ids), dialect))
+            .where(col(Subject.merged_into).is_not(None))
+        ).all()
+    )
+    own = (ids - set(merged_into)) | set(merged_into.values())
+    found = _own_reasons(session, own, digest, dialect)
+    for merged_id, target in merged_into.items():
+        if target in found:
+            found[merged_id] = found[target]
+    return found
+
+
+def _own_reasons(
+    session: Session,
+    ids: set[uuid.UUID],
+    digest: Callable[[str, str], str],
+    dialect: str,
+) -> dict[uuid.UUID, RefusalReason | None]:
     found: dict[uuid.UUID, RefusalReason | None] = {}
     for sid, status, restricted, objected in session.execute(
         select(Subject.id, Subject.status, Subject.restricted, Subject.marketing_objection).where(

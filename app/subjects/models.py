@@ -35,6 +35,9 @@ class Subject(Versioned, TenantScoped, table=True):
     # When the Art 13/14 notice was first given; the history is `app.collection`'s
     # `notice_given` table.
     notice_given_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when this subject was a duplicate joined into another (`app.subjects.merge`);
+    # its status is then `merged` and its id redirects there.
+    merged_into: uuid.UUID | None = Field(default=None)
 
     identifiers: list["SubjectIdentifier"] = Relationship(
         sa_relationship_kwargs={

@@ -7,19 +7,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
+from app.audit.service import record_event
+from app.core.clock import session_now
 from app.core.deps import SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
-from app.subjects import service
+from app.subjects import merge, service
 from app.subjects.categories import Category
 from app.subjects.schemas import (
     CONTACT_EXAMPLE,
     INVOICE_EXAMPLE,
+    MergeReport,
     RecordCreate,
     RecordPublic,
     SubjectCreate,
     SubjectList,
+    SubjectMerge,
     SubjectPublic,
     SubjectSearch,
 )
@@ -90,14 +94,16 @@ def search_subjects(body: SubjectSearch, session: SessionDep, request: Request) 
     summary="Get a subject",
     operation_id="getSubject",
     dependencies=[requires("subjects:read")],
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(308, 401, 403, 404, 422),
 )
 def get_subject(
     subject_id: uuid.UUID, session: SessionDep, request: Request, response: Response
 ) -> SubjectPublic:
     """A subject with its identifiers, status (`active`, `restricted`, `erased`) and flags.
 
-    The `ETag` header carries its version, for `If-Match` on later writes.
+    The `ETag` header carries its version, for `If-Match` on later writes. The id of a
+    subject merged into another answers 308 with `Location` on that subject; so does
+    every path under it, for reads and writes alike.
 
     Requires scope `subjects:read`.
     """
@@ -113,7 +119,7 @@ def get_subject(
     summary="Add a record to a subject",
     operation_id="addRecord",
     dependencies=[requires("subjects:write")],
-    responses=problem_responses(400, 401, 403, 404, 410, 412, 413, 415, 422),
+    responses=problem_responses(308, 400, 401, 403, 404, 410, 412, 413, 415, 422),
     openapi_extra=audited("record.create"),
 )
 def add_record(
@@ -156,7 +162,7 @@ def add_record(
     summary="List a subject's records",
     operation_id="listRecords",
     dependencies=[requires("subjects:read")],
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(308, 400, 401, 403, 404, 422),
 )
 def list_records(
     subject_id: uuid.UUID,
@@ -221,3 +227,67 @@ def delete_record(record_id: uuid.UUID, uow: UnitOfWorkDep, if_match: IfMatch = 
     check_if_match(if_match, record.version)
     service.delete_record(uow.session, record)
     return Response(status_code=204)
+
+
+@router.post(
+    "/subjects/{subject_id}/merge",
+    response_model=MergeReport,
+    summary="Merge duplicates into a subject",
+    operation_id="mergeSubjects",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(308, 400, 401, 403, 404, 409, 412, 413, 415, 422),
+    openapi_extra=audited("subject.merge"),
+)
+def merge_subjects(
+    subject_id: uuid.UUID,
+    body: SubjectMerge,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MergeReport:
+    """Join duplicates of the same person (`subject_ids`, 1 to 50) into this subject.
+
+    Moves their emails and phones (deduplicated), external references, records with
+    their rectification history, restrictions, legal holds, general objections, notices
+    given and rights requests into this subject, in one transaction under the locks of
+    all of them. A duplicate that objected to direct marketing makes the person
+    objecting (Art 21(3)). A duplicate restricted as a whole keeps the records it brings
+    restricted (Art 18). Legal holds move with their ids: a hold placed on a duplicate
+    subject holds this subject. The relationship lasts if it lasts for any of them,
+    else it ended on the latest day recorded; the earliest notice given counts.
+
+    The duplicates become `merged` (`merged_into` this subject) with no identifiers and
+    no records; their ids answer 308 to the same path under this subject from then on.
+    An unknown (or another tenant's) id answers 404; an erased subject, or a duplicate
+    already merged into another subject, 409; this subject among `subject_ids`, 422.
+    Repeating a merge is harmless. `If-Match` is checked against this subject's ETag
+    when sent. Audited as `subject.merge` for this subject and for each duplicate;
+    recipients subscribed to `subject.merged` are told (ids only).
+
+    Requires scope `rights:write`.
+    """
+    uow.concerns(subject_id=subject_id)
+    result = merge.merge_subjects(
+        uow.session,
+        subject_id,
+        body.subject_ids,
+        if_match=if_match,
+        hash_secret=_hash_secret(uow),
+        now=session_now(uow.session),
+    )
+    for merged_id in result.merged_ids:
+        # The merged ids stay findable in the audit trail (one event each, ids only).
+        record_event(
+            uow.session,
+            actor=uow.actor,
+            action="subject.merge",
+            request_id=uow.request.state.request_id,
+            status_code=200,
+            subject_id=merged_id,
+        )
+    response.headers["ETag"] = etag_for(result.target.version)
+    return MergeReport(
+        subject=service.subject_view(uow.session, result.target, hash_secret=_hash_secret(uow)),
+        merged_subject_ids=result.merged_ids,
+        moved=result.moved,
+    )

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.subjects.categories import (
     Category,
@@ -29,9 +29,13 @@ SYSTEM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 class SubjectStatus(StrEnum):
+    """`merged`: the subject was a duplicate joined into another (`merged_into`); its id
+    answers with a permanent redirect (308) to that subject."""
+
     active = "active"
     restricted = "restricted"
     erased = "erased"
+    merged = "merged"
 
 
 class ExternalRefIn(BaseModel):
@@ -202,7 +206,10 @@ class SubjectPublic(BaseModel):
     )
 
     id: uuid.UUID
-    status: SubjectStatus = Field(description="`active`, `restricted` (Art 18) or `erased`.")
+    status: SubjectStatus = Field(
+        description="`active`, `restricted` (Art 18), `erased`, or `merged` (a duplicate "
+        "joined into `merged_into`; its id redirects there with 308)."
+    )
     emails: list[str] = Field(description="Lower-cased.")
     phones: list[str] = Field(description="E.164.")
     external_refs: list[ExternalRefPublic]
@@ -217,6 +224,9 @@ class SubjectPublic(BaseModel):
         default=None,
         description="When the person was first given the privacy notice at collection "
         "(Art 13/14); `null` until recorded (`POST /v1/subjects/{id}/notice-given`).",
+    )
+    merged_into: uuid.UUID | None = Field(
+        default=None, description="For a `merged` subject: the subject it was merged into."
     )
     version: int = Field(description="Increases with every change; the ETag.")
     created_at: datetime
@@ -257,3 +267,51 @@ class RecordPublic(BaseModel):
     version: int = Field(description="Increases with every change; the ETag.")
     created_at: datetime
     updated_at: datetime
+
+
+MAX_MERGE_SUBJECTS = 50
+
+
+class SubjectMerge(BaseModel):
+    """The duplicates to join into the subject of the path."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"subject_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a72"]}]},
+    )
+
+    subject_ids: list[uuid.UUID] = Field(
+        min_length=1,
+        max_length=MAX_MERGE_SUBJECTS,
+        description="1 to 50 distinct ids of subjects of the same person, not the target's own.",
+    )
+
+    @field_validator("subject_ids")
+    @classmethod
+    def _distinct(cls, ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("the ids must be distinct")
+        return ids
+
+
+class MergeCounts(BaseModel):
+    """How much moved into the target (rows, not their content)."""
+
+    identifiers: int = Field(description="Emails and phones the target gained (deduplicated).")
+    external_refs: int
+    records: int
+    restrictions: int = Field(description="Restriction entries now on the target.")
+    legal_holds: int
+    objections: int = Field(description="General objections (Art 21(1)).")
+    notices_given: int
+    rights_requests: int
+
+
+class MergeReport(BaseModel):
+    """The subject after the merge, and what was joined into it."""
+
+    subject: SubjectPublic
+    merged_subject_ids: list[uuid.UUID] = Field(
+        description="The duplicates, now `merged` into `subject`; their ids redirect (308)."
+    )
+    moved: MergeCounts

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.core.clock import session_now
 from app.core.db import current_tenant, is_unique_violation
-from app.core.errors import Conflict, Gone, Locked, NotFound
+from app.core.errors import Conflict, Gone, Locked, NotFound, PermanentRedirect
 from app.core.pagination import PageParams, paginate
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
@@ -38,23 +38,50 @@ PHONE = "phone"
 MAX_SEARCH_RESULTS = 100
 
 
+class SubjectMerged(PermanentRedirect):
+    """The subject was a duplicate merged into another: every call naming it in the path
+    is redirected (308) to the same path under the subject it was merged into."""
+
+    slug = "subject-merged"
+    title = "Subject merged"
+
+    def __init__(self, subject: Subject):
+        assert subject.merged_into is not None
+        super().__init__(
+            f"The subject was merged into subject {subject.merged_into}.",
+            old_id=str(subject.id),
+            new_id=str(subject.merged_into),
+        )
+
+
 def get_subject(session: Session, subject_id: uuid.UUID) -> Subject:
-    """The subject, or 404 (also for another tenant's id)."""
+    """The subject, or 404 (also for another tenant's id); a merged one redirects (308)."""
     subject = session.get(Subject, subject_id)
     if subject is None:
         raise NotFound("No subject with this id.")
+    if subject.status == SubjectStatus.merged:
+        raise SubjectMerged(subject)
     return subject
 
 
-def get_writable_subject(session: Session, subject_id: uuid.UUID) -> Subject:
-    """The subject for a write, locked for this transaction: 404 if unknown, 410 if erased.
+def get_locked_subject(session: Session, subject_id: uuid.UUID) -> Subject:
+    """The subject locked for this transaction: 404 if unknown, 308 if merged.
 
     The row lock (PostgreSQL; SQLite writers are serialised anyway) orders this write
-    against any other write to the same subject, such as an erasure.
+    against any other write to the same subject, such as an erasure or a merge.
     """
     subject = session.get(Subject, subject_id, with_for_update=True, populate_existing=True)
     if subject is None:
         raise NotFound("No subject with this id.")
+    if subject.status == SubjectStatus.merged:
+        raise SubjectMerged(subject)
+    return subject
+
+
+def get_writable_subject(session: Session, subject_id: uuid.UUID) -> Subject:
+    """The subject for a write, locked (see `get_locked_subject`): 404 if unknown, 308 if
+    merged, 410 if erased."""
+    subject = get_locked_subject(session, subject_id)
     if subject.status == SubjectStatus.erased:
         raise Gone("The subject has been erased and accepts no more writes.")
     return subject
@@ -68,7 +95,11 @@ def get_writable_record(session: Session, record_id: uuid.UUID) -> tuple[Subject
     record: 404), so an `If-Match` check is never made against a stale version.
     """
     record = get_record(session, record_id)
-    subject = get_writable_subject(session, record.subject_id)
+    try:
+        subject = get_writable_subject(session, record.subject_id)
+    except SubjectMerged as moved:
+        # The record moved with a merge while we waited for its subject's lock.
+        subject = get_writable_subject(session, uuid.UUID(moved.new_id))
     fresh = session.get(Record, record_id, populate_existing=True)
     if fresh is None or fresh.subject_id != subject.id:
         raise NotFound("No record with this id.")
@@ -226,6 +257,8 @@ def search_subjects(session: Session, query: SubjectSearch) -> Sequence[Subject]
                 )
             )
         )
+    # A merged subject holds no identifiers; never list it, whatever the query.
+    statement = statement.where(col(Subject.status) != SubjectStatus.merged.value)
     return session.exec(statement.order_by(col(Subject.id)).limit(MAX_SEARCH_RESULTS)).all()
 
 
@@ -309,6 +342,7 @@ def subject_public(
         marketing_objection=objecting or subject.marketing_objection,
         restricted_purposes=list(restricted_purposes),
         notice_given_at=subject.notice_given_at,
+        merged_into=subject.merged_into,
         version=subject.version,
         created_at=subject.created_at,
         updated_at=subject.updated_at,

@@ -8,7 +8,7 @@ julafton and nyårsafton included — moves the end to the next working day.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -125,6 +125,7 @@ def test_swedish_moving_holidays(received_on: str, due_on: str, holiday: str) ->
         ("2026-11-30", "2026-12-30", "30 December 2026 is a Wednesday"),
         # 30 December 2029 is a Sunday; Monday 31st is nyårsafton, then nyårsdagen.
         ("2029-11-30", "2030-01-02", "nyårsafton Monday 31 December 2029"),
+        ("2029-11-22", "2029-12-27", "22-23 weekend, julafton Monday, 25-26 holidays"),
         ("2026-12-06", "2027-01-07", "trettondedag jul Wednesday 6 January 2027"),
         ("2026-05-06", "2026-06-08", "nationaldagen Saturday 6 June 2026, then Sunday"),
         ("2027-04-01", "2027-05-03", "första maj Saturday 2027, then Sunday"),
@@ -211,3 +212,16 @@ def test_rule_is_data_with_its_reference() -> None:
     assert "1930:173" in SWEDEN.reference
     assert months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(received("2026-01-31"), 12) == received("2027-01-31")
+
+
+def test_every_day_2026_to_2029_ends_on_the_first_working_day_on_or_after_a_month() -> None:
+    day = date(2026, 1, 1)
+    while day <= date(2029, 12, 31):
+        end = months_after(day, 1)
+        last = last_day(received(day.isoformat(), "12:00:00+01:00"), tz=STOCKHOLM)
+        assert SWEDEN.is_working_day(last), day
+        # At most five days: Saturday 22 December 2029 (julafton a Monday) to the 27th.
+        assert end <= last <= end + timedelta(days=5), day
+        skipped = [end + timedelta(days=n) for n in range((last - end).days)]
+        assert not any(SWEDEN.is_working_day(d) for d in skipped), day
+        day += timedelta(days=1)

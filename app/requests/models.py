@@ -21,10 +21,19 @@ class RightsRequest(Versioned, TenantScoped, table=True):
     subject_id: uuid.UUID = Field(index=True)
     status: str = Field(default="open", max_length=16)
     received_at: datetime = Field(sa_type=UTCDateTime)
+    # The tenant's time zone when the request was received: the day of receipt and the
+    # end of the last day are counted in it (Reg 1182/71 art. 3), also if the tenant's
+    # setting changes later.
+    time_zone: str = Field(max_length=64)
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     extension_months: int = Field(default=0)
     extension_reason: str | None = Field(default=None, max_length=1000)
+    extension_informed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str | None = Field(default=None, max_length=32)
+    # Art 12(4): why the controller does not act (fully); Art 12(5): on which grounds.
+    reasons: str | None = Field(default=None, max_length=4000)
+    refusal_grounds: str | None = Field(default=None, max_length=32)
+    complaint_and_remedy_stated: bool = Field(default=False)
     note: str | None = Field(default=None, max_length=2000)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = timestamp_field()

@@ -38,9 +38,16 @@ def open_rights_request(
 ) -> RightsRequestPublic:
     """Record a request from a data subject and compute its deadline.
 
-    `due_at` is one calendar month after `received_at` (GDPR Art 12(3)): the same day
-    number in the next month, or that month's last day where it does not exist
-    (received 2026-01-31 → due 2026-02-28). The subject must exist in the tenant.
+    The deadline (GDPR Art 12(3)) is counted as Regulation (EEC, Euratom) No 1182/71
+    art. 3 counts periods: the day of receipt, in the tenant's time zone, is not counted;
+    the period ends with the day of the same date a month later (the month's last day
+    where that date does not exist); a period that would end on a Saturday, Sunday or
+    Swedish public holiday (midsommarafton, julafton and nyårsafton included, lag
+    (1930:173) 2 §) ends with the next working day. `due_at` is the end of that day
+    (23:59:59) with the tenant's offset. In Europe/Stockholm: received 2026-01-30 → due
+    2026-03-02T23:59:59+01:00; received 2026-03-03 → due 2026-04-07 (Easter);
+    received 2025-12-31T23:30:00Z (1 January in Stockholm) → due 2026-02-02.
+    The subject must exist in the tenant.
 
     Requires scope `rights:write`.
     """
@@ -120,10 +127,16 @@ def get_rights_request(
 def extend_rights_request(
     request_id: uuid.UUID, body: RightsRequestExtend, uow: UnitOfWorkDep, clock: ClockDep
 ) -> RightsRequestPublic:
-    """Extend the deadline by 1 or 2 months, with the reason (Art 12(3)).
+    """Extend the deadline by 1 or 2 months, with the reason and when the person was
+    told (Art 12(3)).
 
-    At most two months in total, and only before the original deadline; otherwise 409.
-    The subject must be told of the extension and its reasons within the first month.
+    The person must be told of the extension and its reasons within one month of
+    receipt: `informed_at` after the original `due_at` is refused (409), one in the
+    future or before receipt is invalid (422). At most two months in total (409). The
+    further months run from the end of the first month as it falls before a weekend or
+    holiday moves it (Reg 1182/71 art. 3(2)(c)); the new last day is then moved off a
+    weekend or holiday (art. 3(4)): received 2026-01-30, extended by two months → due
+    2026-04-28T23:59:59+02:00.
 
     Requires scope `rights:write`.
     """
@@ -145,8 +158,14 @@ def extend_rights_request(
 def complete_rights_request(
     request_id: uuid.UUID, body: RightsRequestComplete, uow: UnitOfWorkDep, clock: ClockDep
 ) -> RightsRequestPublic:
-    """Close the request with its outcome (`fulfilled`, `partially_fulfilled`, `refused`)
-    and a note. A completed request cannot be changed (409).
+    """Close the request with its outcome (`fulfilled`, `partially_fulfilled`, `refused`).
+
+    `refused` and `partially_fulfilled` need `reasons` (422 without): the answer to the
+    person states them, the right to complain to the supervisory authority (IMY) and to
+    seek a judicial remedy (Art 12(4)), recorded as `complaint_and_remedy_stated`. A
+    refusal of a manifestly unfounded or excessive request records `refusal_grounds`
+    (Art 12(5); the controller bears the burden of demonstrating it). `note` is internal.
+    A completed request cannot be changed (409).
 
     Requires scope `rights:write`.
     """

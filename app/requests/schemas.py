@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.clock import Rfc3339
 
@@ -32,7 +32,19 @@ class Outcome(StrEnum):
     refused = "refused"
 
 
+class RefusalGrounds(StrEnum):
+    """Art 12(5): the controller may refuse to act on a manifestly unfounded or excessive
+    request, and bears the burden of demonstrating it."""
+
+    manifestly_unfounded = "manifestly_unfounded"
+    excessive = "excessive"
+
+
+# Art 12(4): not acting (fully) on a request must be explained to the person.
+NEEDS_REASONS = frozenset({Outcome.refused, Outcome.partially_fulfilled})
+
 Reason = Annotated[str, Field(min_length=1, max_length=1000)]
+Reasons = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 class RightsRequestCreate(BaseModel):
@@ -62,12 +74,22 @@ class RightsRequestExtend(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"months": 2, "reason": "Many records in several systems to review."}]
+            "examples": [
+                {
+                    "months": 2,
+                    "reason": "Many records in several systems to review.",
+                    "informed_at": "2026-02-20T09:30:00+01:00",
+                }
+            ]
         },
     )
 
     months: Literal[1, 2]
     reason: Reason
+    informed_at: Rfc3339 = Field(
+        description="When the person was told of the extension and its reasons: no later "
+        "than the original `due_at` (Art 12(3) third sentence), not in the future."
+    )
 
 
 class RightsRequestComplete(BaseModel):
@@ -76,12 +98,46 @@ class RightsRequestComplete(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"outcome": "partially_fulfilled", "note": "Invoices kept (BFL 7:2)."}]
+            "examples": [
+                {"outcome": "fulfilled"},
+                {
+                    "outcome": "partially_fulfilled",
+                    "reasons": "Invoices are kept for seven years (Bokföringslagen 7 kap. 2 §).",
+                    "note": "Export sent by secure mail.",
+                },
+                {
+                    "outcome": "refused",
+                    "reasons": "The same access request was answered in full last week.",
+                    "refusal_grounds": "excessive",
+                },
+            ]
         },
     )
 
     outcome: Outcome
-    note: Annotated[str, Field(max_length=2000)] | None = None
+    reasons: Reasons | None = Field(
+        default=None,
+        description="Required when `refused` or `partially_fulfilled` (Art 12(4)): why the "
+        "controller does not act (fully), as the answer to the person states it.",
+    )
+    refusal_grounds: RefusalGrounds | None = Field(
+        default=None,
+        description="Only with `refused`: the request is refused as manifestly unfounded or "
+        "excessive (Art 12(5)); `reasons` then carry the controller's demonstration.",
+    )
+    note: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="An internal note for the desk; not sent to the person."
+    )
+
+    @model_validator(mode="after")
+    def _reasons_where_the_law_asks(self) -> RightsRequestComplete:
+        if self.outcome in NEEDS_REASONS and self.reasons is None:
+            raise ValueError(
+                f"`{self.outcome.value}` needs `reasons`: the person is told why (Art 12(4))"
+            )
+        if self.refusal_grounds is not None and self.outcome is not Outcome.refused:
+            raise ValueError("`refusal_grounds` go with the outcome `refused` only (Art 12(5))")
+        return self
 
 
 class RightsRequestPublic(BaseModel):
@@ -95,15 +151,21 @@ class RightsRequestPublic(BaseModel):
                 "type": "erasure",
                 "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
                 "status": "open",
-                "received_at": "2026-01-31T10:00:00Z",
-                "due_at": "2026-02-28T10:00:00Z",
+                "received_at": "2026-01-30T10:00:00Z",
+                "time_zone": "Europe/Stockholm",
+                "due_at": "2026-03-02T23:59:59+01:00",
                 "extension_months": 0,
                 "extension_reason": None,
+                "extension_informed_at": None,
                 "outcome": None,
+                "reasons": None,
+                "refusal_grounds": None,
+                "complaint_and_remedy_stated": False,
                 "note": None,
                 "completed_at": None,
                 "overdue": False,
-                "legal_reference": "GDPR (EU) 2016/679 art. 12.3",
+                "legal_reference": "GDPR (EU) 2016/679 art. 12.3; "
+                "Regulation (EEC, Euratom) No 1182/71 art. 3",
             }
         },
     )
@@ -113,11 +175,33 @@ class RightsRequestPublic(BaseModel):
     subject_id: uuid.UUID
     status: RequestStatus
     received_at: datetime
-    due_at: datetime = Field(description="One calendar month after receipt, plus extensions.")
+    time_zone: str = Field(
+        description="The tenant's time zone when the request was received: the day of "
+        "receipt and the deadline are counted in it."
+    )
+    due_at: datetime = Field(
+        description="The end (23:59:59) of the period's last day, in `time_zone` with its "
+        "offset: one month after the day of receipt (not counted), plus extensions, moved "
+        "past a Saturday, Sunday or Swedish public holiday (Reg 1182/71 art. 3)."
+    )
     extension_months: int
     extension_reason: str | None
+    extension_informed_at: datetime | None = Field(
+        description="When the person was told of the extension (Art 12(3))."
+    )
     outcome: Outcome | None
+    reasons: str | None = Field(
+        description="Why the controller did not act (fully) on the request (Art 12(4))."
+    )
+    refusal_grounds: RefusalGrounds | None = Field(
+        description="A refusal as manifestly unfounded or excessive (Art 12(5))."
+    )
+    complaint_and_remedy_stated: bool = Field(
+        description="The answer tells the person of the right to complain to the "
+        "supervisory authority (IMY) and to a judicial remedy (Art 12(4)): set for "
+        "`refused` and `partially_fulfilled`."
+    )
     note: str | None
     completed_at: datetime | None
-    overdue: bool = Field(description="Open and past `due_at`.")
+    overdue: bool = Field(description="Open and `due_at` has passed.")
     legal_reference: str

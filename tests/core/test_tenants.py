@@ -93,7 +93,11 @@ def test_rights_endpoints_treat_foreign_ids_as_missing(
         ("delete", f"/v1/subjects/{s}/restriction", None),
         ("post", f"/v1/subjects/{s}/marketing-objection", None),
         ("patch", f"/v1/records/{r}", {"data": {"title": "CEO"}}),
-        ("post", f"/v1/rights-requests/{request['id']}/extend", {"months": 1, "reason": "x"}),
+        (
+            "post",
+            f"/v1/rights-requests/{request['id']}/extend",
+            {"months": 1, "reason": "x", "informed_at": "2026-01-02T00:00:00Z"},
+        ),
         ("post", f"/v1/rights-requests/{request['id']}/complete", {"outcome": "fulfilled"}),
         (
             "post",

@@ -13,7 +13,7 @@ revision), so that later changes to the service do not change what this step did
 Downgrading recomputes the former meaning.
 
 Revision ID: c4e8a1f3d902
-Revises: b7d2e91c4f63
+Revises: c4e8a1f29d07
 Create Date: 2026-11-25 19:55:00
 """
 
@@ -30,7 +30,7 @@ from alembic import op
 import app.core.db
 
 revision: str = "c4e8a1f3d902"
-down_revision: str | None = "b7d2e91c4f63"
+down_revision: str | None = "c4e8a1f29d07"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -118,6 +118,14 @@ class Gone(AppError):
     title = "Gone"
 
 
+class NotAcceptable(AppError):
+    """None of the media types the resource is available as is acceptable (`Accept`)."""
+
+    status = 406
+    slug = "not-acceptable"
+    title = "Not acceptable"
+
+
 class PreconditionFailed(AppError):
     status = 412
     slug = "precondition-failed"
@@ -373,6 +381,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The token lacks the scope this operation needs.",
         308: "The subject was merged into another: the same request goes to `Location`.",
         404: "No such resource in the caller's tenant.",
+        406: "`Accept` names no media type this resource is available as.",
         409: "The request conflicts with existing data.",
         410: "The subject has been erased; it accepts no more writes.",
         412: "`If-Match` does not match the current ETag; nothing was changed.",

@@ -10,7 +10,7 @@ import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 
@@ -25,14 +25,17 @@ from app.core.deps import (
 )
 from app.core.errors import BadRequest, UnprocessableContent, problem_responses, validation_issues
 from app.core.etag import IfMatch, check_if_match, etag_for
+from app.core.negotiation import negotiate
 from app.core.pagination import Page, PageParams, page_params
 from app.core.security import Principal
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.requests import service as requests
+from app.retention.settings import tenant_settings
 from app.rights import marketing, rectification, restriction
 from app.rights.access import access_report
 from app.rights.export import stream_csv, stream_json
+from app.rights.render import HTML_SECURITY_HEADERS, access_report_html
 from app.rights.schemas import (
     AccessReport,
     HistoryEntry,
@@ -61,22 +64,55 @@ def _settings(request: Request) -> Any:
     return request.app.state.settings
 
 
+ACCESS_REPORT_MEDIA = ("application/json", "text/html")
+
+
+def access_report_media(request: Request) -> str:
+    """The media type `Accept` asks the access report in; 406 if neither."""
+    return negotiate(request.headers.get("accept"), ACCESS_REPORT_MEDIA)
+
+
 @router.get(
     "/subjects/{subject_id}/access-report",
     response_model=AccessReport,
     summary="Access report (Art 15)",
     operation_id="getAccessReport",
     dependencies=[requires("rights:read")],
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        200: {
+            "description": "The access report: JSON, or with `Accept: text/html` a complete "
+            "HTML document for the person, with the same content.",
+            "headers": {
+                "Vary": {
+                    "description": "`Accept`: the answer depends on it.",
+                    "schema": {"type": "string"},
+                },
+                "Content-Language": {
+                    "description": "The language of the texts (`sv` or `en`).",
+                    "schema": {"type": "string"},
+                },
+            },
+            "content": {
+                "text/html": {
+                    "schema": {"type": "string"},
+                    "example": '<!DOCTYPE html>\n<html lang="sv">\n<head>\n'
+                    '<meta charset="utf-8">\n<title>Registerutdrag från Care of</title>…',
+                }
+            },
+        },
+        **problem_responses(401, 403, 404, 406, 422),
+    },
     openapi_extra=audited("subject.access_report"),
 )
 def get_access_report(
     subject_id: uuid.UUID,
+    media: Annotated[str, Depends(access_report_media)],
     uow: AuditedReadDep,
+    response: Response,
     clock: ClockDep,
     lang: Annotated[Literal["sv", "en"], Query(description="Language of the texts.")] = "sv",
     rights_request_id: RightsRequestId = None,
-) -> AccessReport:
+) -> AccessReport | Response:
     """Everything held about the subject, and everything Art 15 says the subject may know.
 
     Every record, restricted ones included, plus, from the tenant's own published notice
@@ -96,17 +132,28 @@ def get_access_report(
     `notice_missing` is `true` and what only a notice can say is `null`; another
     controller's notice never stands in. The call is audited.
 
+    `Accept: application/json` (the default; also `*/*`) answers JSON. `Accept:
+    text/html` answers the same report as a complete HTML document a person can read
+    (Art 12(1)): headings, tables, labels and dates in `lang`, times in the tenant's
+    time zone, no scripts and nothing loaded from elsewhere. Any other `Accept` is 406.
+
     Requires scope `rights:read`.
     """
     subject = subjects.get_subject(uow.session, subject_id)
     requests.link_call(uow, subject.id, rights_request_id)
-    return access_report(
+    report = access_report(
         uow.session,
         subject,
         lang=lang,
         now=clock(),
         hash_secret=_settings(uow.request).hash_secret,
     )
+    headers = {"Vary": "Accept", "Content-Language": lang, "Cache-Control": "no-store"}
+    if media == "text/html":
+        html = access_report_html(report, zone=tenant_settings(uow.session).zone)
+        return HTMLResponse(html, headers={**headers, **HTML_SECURITY_HEADERS})
+    response.headers.update(headers)
+    return report
 
 
 @router.get(

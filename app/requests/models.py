@@ -2,11 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from app.core.db import TenantScoped, UTCDateTime, id_field, timestamp_field
+from app.core.db import JSONType, TenantScoped, UTCDateTime, id_field, timestamp_field
 from app.core.versioning import Versioned
 
 
@@ -18,8 +19,23 @@ class RightsRequest(Versioned, TenantScoped, table=True):
 
     id: uuid.UUID = id_field()
     type: str = Field(max_length=16)
-    subject_id: uuid.UUID = Field(index=True)
-    status: str = Field(default="open", max_length=16)
+    # The first matched subject; null for a requester no subject matched.
+    subject_id: uuid.UUID | None = Field(default=None, index=True)
+    status: str = Field(default="open", max_length=24)
+    channel: str = Field(default="api", max_length=16)
+    # The requester's canonical identifiers ({"emails", "phones", "external_ref"}): personal
+    # data kept only until the answer is sent — cleared when the request is completed.
+    requester: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    # Every subject the request covers (ids as strings), duplicates included.
+    matched_subject_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
+    verification_method: str | None = Field(default=None, max_length=32)
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The deadline is paused while the controller waits for identification or for
+    # information it asked of the person (EDPB Guidelines 01/2022 § 159).
+    paused_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pause_reason: str | None = Field(default=None, max_length=16)
+    paused_days: int = Field(default=0)
+    information_asked: str | None = Field(default=None, max_length=1000)
     received_at: datetime = Field(sa_type=UTCDateTime)
     # The tenant's time zone when the request was received: the day of receipt and the
     # end of the last day are counted in it (Reg 1182/71 art. 3), also if the tenant's

@@ -14,10 +14,13 @@ from app.requests import service
 from app.requests.schemas import (
     RequestStatus,
     RequestType,
+    RightsRequestAskInformation,
     RightsRequestComplete,
     RightsRequestCreate,
     RightsRequestExtend,
+    RightsRequestInformationReceived,
     RightsRequestPublic,
+    RightsRequestVerify,
 )
 
 router = APIRouter(tags=["rights requests"])
@@ -47,7 +50,16 @@ def open_rights_request(
     (23:59:59) with the tenant's offset. In Europe/Stockholm: received 2026-01-30 → due
     2026-03-02T23:59:59+01:00; received 2026-03-03 → due 2026-04-07 (Easter);
     received 2025-12-31T23:30:00Z (1 January in Stockholm) → due 2026-02-02.
-    The subject must exist in the tenant.
+
+    Give a known `subject_id` (it must exist in the tenant), or a `requester` with
+    `emails`, `phones` and/or `external_ref` when the person may not be in the register:
+    every subject with one of those identifiers is matched (`matched_subject_ids`,
+    duplicates included; empty means no data is held — an answer too). `channel` records
+    how the request arrived. The requester's identifiers are kept in canonical form until
+    the request is completed, then cleared; they never appear in URLs, logs or audit
+    events. With the tenant's `verification_required` (default), the request is
+    `awaiting_verification` and its deadline is paused from receipt (EDPB Guidelines
+    01/2022 § 159); otherwise it is `open` at once.
 
     Requires scope `rights:write`.
     """
@@ -165,11 +177,99 @@ def complete_rights_request(
     seek a judicial remedy (Art 12(4)), recorded as `complaint_and_remedy_stated`. A
     refusal of a manifestly unfounded or excessive request records `refusal_grounds`
     (Art 12(5); the controller bears the burden of demonstrating it). `note` is internal.
-    A completed request cannot be changed (409).
+    A completed request cannot be changed (409). A request still awaiting verification
+    can only be `refused` (409 otherwise; Art 11(2), 12(2)). Completion clears the
+    requester's identifiers: the answer is sent, they are no longer needed. A requester
+    no subject matched is answered `fulfilled` with e.g. the note "no data held".
 
     Requires scope `rights:write`.
     """
     now = clock()
     request = service.complete(uow.session, request_id, body, now=now)
+    uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
+    return service.to_public(request, now=now)
+
+
+@router.post(
+    "/rights-requests/{request_id}/verify",
+    response_model=RightsRequestPublic,
+    summary="Record that the person's identity was verified",
+    operation_id="verifyRightsRequest",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    openapi_extra=audited("rights_request.verify"),
+)
+def verify_rights_request(
+    request_id: uuid.UUID, body: RightsRequestVerify, uow: UnitOfWorkDep, clock: ClockDep
+) -> RightsRequestPublic:
+    """Record how and when the person was identified (Art 12(2), 12(6)); the request is
+    `open` and its deadline, paused since receipt, moves by the days it awaited
+    verification (EDPB Guidelines 01/2022 § 159): received 2026-02-02, verified
+    2026-02-05 → due 2026-03-05 instead of 2026-03-02. Use proportionate means (§§ 65-77);
+    record the method, not the evidence.
+
+    Only a request `awaiting_verification` (409 otherwise); `verified_at` not before
+    receipt nor in the future (422).
+
+    Requires scope `rights:write`.
+    """
+    now = clock()
+    request = service.verify(uow.session, request_id, body, now=now)
+    uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
+    return service.to_public(request, now=now)
+
+
+@router.post(
+    "/rights-requests/{request_id}/request-information",
+    response_model=RightsRequestPublic,
+    summary="Record information asked of the person",
+    operation_id="requestRightsRequestInformation",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    openapi_extra=audited("rights_request.request_information"),
+)
+def request_information(
+    request_id: uuid.UUID, body: RightsRequestAskInformation, uow: UnitOfWorkDep, clock: ClockDep
+) -> RightsRequestPublic:
+    """Record what was asked of the person and when (`asked`: no personal data beyond
+    what is needed); the deadline is paused until the information arrives (EDPB
+    Guidelines 01/2022 § 159) and `overdue` is false meanwhile.
+
+    Only an open request that is not already paused (409).
+
+    Requires scope `rights:write`.
+    """
+    now = clock()
+    request = service.ask_information(uow.session, request_id, body, now=now)
+    uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
+    return service.to_public(request, now=now)
+
+
+@router.post(
+    "/rights-requests/{request_id}/information-received",
+    response_model=RightsRequestPublic,
+    summary="Record that the information asked arrived",
+    operation_id="rightsRequestInformationReceived",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    openapi_extra=audited("rights_request.information_received"),
+)
+def information_received(
+    request_id: uuid.UUID,
+    body: RightsRequestInformationReceived,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+) -> RightsRequestPublic:
+    """The information asked of the person arrived: the deadline runs again and `due_at`
+    moves by the calendar days paused (asked on the 3rd, received on the 10th: seven
+    days), then off a weekend or Swedish holiday (Reg 1182/71 art. 3(4)).
+
+    Only a request awaiting information (409); `received_at` not before it was asked nor
+    in the future (422).
+
+    Requires scope `rights:write`.
+    """
+    now = clock()
+    request = service.information_received(uow.session, request_id, body, now=now)
     uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
     return service.to_public(request, now=now)

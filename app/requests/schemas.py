@@ -10,6 +10,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.clock import Rfc3339
+from app.subjects.categories import Email, Phone
+from app.subjects.schemas import ExternalRefIn
+
+MAX_REQUESTER_IDENTIFIERS = 5
 
 
 class RequestType(StrEnum):
@@ -22,8 +26,43 @@ class RequestType(StrEnum):
 
 
 class RequestStatus(StrEnum):
+    """`awaiting_verification` → `open` → `completed`. While a request awaits
+    verification (or, open, awaits information asked of the person) its deadline is
+    paused (EDPB Guidelines 01/2022 on the right of access, §§ 73-77 and 159)."""
+
+    awaiting_verification = "awaiting_verification"
     open = "open"
     completed = "completed"
+
+
+class Channel(StrEnum):
+    """How the request reached the controller (any channel is valid, EDPB 01/2022 § 52)."""
+
+    email = "email"
+    letter = "letter"
+    phone = "phone"
+    web = "web"
+    in_person = "in_person"
+    api = "api"
+
+
+class VerificationMethod(StrEnum):
+    """How the person was identified. Proportionate means (EDPB 01/2022 §§ 65-77): a
+    reply from the address already known, a signed-in account, e-legitimation; a copy of
+    an identity document only where nothing less will do, and it is not kept (§ 77)."""
+
+    email_confirmation = "email_confirmation"
+    signed_in_account = "signed_in_account"
+    e_identification = "e_identification"
+    phone_callback = "phone_callback"
+    identity_document_seen = "identity_document_seen"
+    in_person = "in_person"
+    known_context = "known_context"
+
+
+class PauseReason(StrEnum):
+    verification = "verification"
+    information = "information"
 
 
 class Outcome(StrEnum):
@@ -47,8 +86,30 @@ Reason = Annotated[str, Field(min_length=1, max_length=1000)]
 Reasons = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
+class Requester(BaseModel):
+    """Who asks, as the request names them: the identifiers the register is searched
+    with. Emails and phones are kept in canonical form, and only until the answer is
+    sent (cleared when the request is completed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    emails: Annotated[list[Email], Field(max_length=MAX_REQUESTER_IDENTIFIERS)] = []
+    phones: Annotated[list[Phone], Field(max_length=MAX_REQUESTER_IDENTIFIERS)] = []
+    external_ref: ExternalRefIn | None = None
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> Requester:
+        if not (self.emails or self.phones or self.external_ref):
+            raise ValueError("give at least one of `emails`, `phones` or `external_ref`")
+        # Canonical and without repeats.
+        self.emails = list(dict.fromkeys(self.emails))
+        self.phones = list(dict.fromkeys(self.phones))
+        return self
+
+
 class RightsRequestCreate(BaseModel):
-    """A request received from a data subject."""
+    """A request received from a data subject: for a known `subject_id`, or for a
+    `requester` who may not be in the register."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -58,14 +119,75 @@ class RightsRequestCreate(BaseModel):
                     "type": "erasure",
                     "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
                     "received_at": "2026-01-31T10:00:00Z",
-                }
+                },
+                {
+                    "type": "access",
+                    "requester": {"emails": ["person@example.com"]},
+                    "channel": "email",
+                    "received_at": "2026-01-31T10:00:00Z",
+                },
             ]
         },
     )
 
     type: RequestType
-    subject_id: uuid.UUID
+    subject_id: uuid.UUID | None = None
+    requester: Requester | None = None
+    channel: Channel = Channel.api
     received_at: Rfc3339 = Field(description="When the request reached the controller.")
+
+    @model_validator(mode="after")
+    def _one_person(self) -> RightsRequestCreate:
+        if (self.subject_id is None) == (self.requester is None):
+            raise ValueError("give exactly one of `subject_id` or `requester`")
+        return self
+
+
+class RightsRequestVerify(BaseModel):
+    """The person's identity was verified: the deadline runs again."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"method": "email_confirmation", "verified_at": "2026-02-03T09:00:00Z"}]
+        },
+    )
+
+    method: VerificationMethod
+    verified_at: Rfc3339 = Field(description="Not before receipt, not in the future.")
+
+
+class RightsRequestAskInformation(BaseModel):
+    """Information asked of the person (Art 12(6); EDPB 01/2022 § 159): the deadline is
+    paused until it arrives."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "asked": "Which of our services the request concerns.",
+                    "asked_at": "2026-02-03T09:00:00Z",
+                }
+            ]
+        },
+    )
+
+    asked: Annotated[str, Field(min_length=1, max_length=1000)] = Field(
+        description="What was asked, in words that need no personal data."
+    )
+    asked_at: Rfc3339 = Field(description="Not before receipt, not in the future.")
+
+
+class RightsRequestInformationReceived(BaseModel):
+    """The information asked of the person arrived: the deadline runs again."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"received_at": "2026-02-10T09:00:00Z"}]},
+    )
+
+    received_at: Rfc3339 = Field(description="Not before it was asked, not in the future.")
 
 
 class RightsRequestExtend(BaseModel):
@@ -140,6 +262,12 @@ class RightsRequestComplete(BaseModel):
         return self
 
 
+class RequesterPublic(BaseModel):
+    emails: list[str]
+    phones: list[str]
+    external_ref: ExternalRefIn | None
+
+
 class RightsRequestPublic(BaseModel):
     """A rights request and where it stands."""
 
@@ -151,6 +279,15 @@ class RightsRequestPublic(BaseModel):
                 "type": "erasure",
                 "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
                 "status": "open",
+                "channel": "email",
+                "requester": None,
+                "matched_subject_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70"],
+                "verification_method": "email_confirmation",
+                "verified_at": "2026-01-30T10:00:00Z",
+                "paused_since": None,
+                "pause_reason": None,
+                "paused_days": 0,
+                "information_asked": None,
                 "received_at": "2026-01-30T10:00:00Z",
                 "time_zone": "Europe/Stockholm",
                 "due_at": "2026-03-02T23:59:59+01:00",
@@ -172,8 +309,29 @@ class RightsRequestPublic(BaseModel):
 
     id: uuid.UUID
     type: RequestType
-    subject_id: uuid.UUID
+    subject_id: uuid.UUID | None = Field(
+        description="The subject the request is about; with a `requester`, the first "
+        "matched subject, or null where none matched."
+    )
     status: RequestStatus
+    channel: Channel
+    requester: RequesterPublic | None = Field(
+        description="The requester's identifiers (canonical), kept until the request is "
+        "completed, then cleared."
+    )
+    matched_subject_ids: list[uuid.UUID] = Field(
+        description="Every subject the request covers (duplicates included); empty: no "
+        "data held about the person."
+    )
+    verification_method: VerificationMethod | None
+    verified_at: datetime | None
+    paused_since: datetime | None = Field(
+        description="Set while the deadline is paused (awaiting verification or "
+        "information asked of the person)."
+    )
+    pause_reason: PauseReason | None
+    paused_days: int = Field(description="Days the deadline was paused; `due_at` includes them.")
+    information_asked: str | None
     received_at: datetime
     time_zone: str = Field(
         description="The tenant's time zone when the request was received: the day of "
@@ -203,5 +361,5 @@ class RightsRequestPublic(BaseModel):
     )
     note: str | None
     completed_at: datetime | None
-    overdue: bool = Field(description="Open and `due_at` has passed.")
+    overdue: bool = Field(description="Open, not paused, and `due_at` has passed.")
     legal_reference: str

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, or_, select, union
 
 from app.core.clock import utcnow
 from app.core.deps import UnitOfWork
@@ -18,46 +18,202 @@ from app.requests.deadlines import ART_12_3
 from app.requests.models import RightsRequest
 from app.requests.schemas import (
     NEEDS_REASONS,
+    Channel,
     Outcome,
+    PauseReason,
     RefusalGrounds,
+    Requester,
+    RequesterPublic,
     RequestStatus,
     RequestType,
+    RightsRequestAskInformation,
     RightsRequestComplete,
     RightsRequestCreate,
     RightsRequestExtend,
+    RightsRequestInformationReceived,
     RightsRequestPublic,
+    RightsRequestVerify,
+    VerificationMethod,
 )
 from app.retention.settings import tenant_settings
 from app.subjects import service as subjects
+from app.subjects.models import ExternalRef, Subject, SubjectIdentifier
+from app.subjects.schemas import SubjectStatus
+from app.subjects.service import EMAIL, PHONE
+
+
+def matching_subjects(session: Session, requester: Requester) -> list[uuid.UUID]:
+    """Every subject of the tenant with one of the requester's identifiers, duplicates
+    included (canonical forms: the schema normalises them as the register does); a
+    merged subject is represented by the one it was joined into."""
+    sources = []
+    for kind, values in ((EMAIL, requester.emails), (PHONE, requester.phones)):
+        if values:
+            sources.append(
+                select(SubjectIdentifier.subject_id).where(
+                    SubjectIdentifier.kind == kind, col(SubjectIdentifier.value).in_(values)
+                )
+            )
+    if requester.external_ref is not None:
+        sources.append(
+            select(ExternalRef.subject_id).where(
+                ExternalRef.system == requester.external_ref.system,
+                ExternalRef.ref == requester.external_ref.id,
+            )
+        )
+    statement = (
+        select(Subject.id)
+        .where(
+            col(Subject.id).in_(union(*sources) if len(sources) > 1 else sources[0]),
+            col(Subject.status) != SubjectStatus.merged.value,
+        )
+        .order_by(col(Subject.id))
+    )
+    return list(session.exec(statement).all())
 
 
 def open_request(session: Session, body: RightsRequestCreate, *, now: datetime) -> RightsRequest:
-    subjects.get_subject(session, body.subject_id)
-    if body.received_at > now:
-        raise UnprocessableContent(
-            "`received_at` is in the future.",
-            errors=[{"loc": ["body", "received_at"], "msg": "must not be in the future"}],
-        )
-    time_zone = tenant_settings(session).time_zone
+    """Open the request. With a `requester`, every matching subject is covered and none
+    is an answer too ("no data held"). With the tenant's `verification_required`, the
+    request awaits verification and its deadline is paused from receipt."""
+    if body.subject_id is not None:
+        subjects.get_subject(session, body.subject_id)
+        matched = [body.subject_id]
+    else:
+        assert body.requester is not None  # the schema asks for one of the two
+        matched = matching_subjects(session, body.requester)
+    _not_in_future(body.received_at, now, "received_at")
+    settings = tenant_settings(session)
+    time_zone = settings.time_zone
     request = RightsRequest(
         type=body.type.value,
-        subject_id=body.subject_id,
+        subject_id=matched[0] if matched else None,
+        channel=body.channel.value,
+        requester=body.requester.model_dump(mode="json") if body.requester else None,
+        matched_subject_ids=[str(subject_id) for subject_id in matched],
         received_at=body.received_at,
         time_zone=time_zone,
         due_at=_due_at(body.received_at, time_zone=time_zone, loc="received_at"),
     )
+    if settings.verification_required:
+        # EDPB 01/2022 § 159: the period runs once the controller can identify the person.
+        request.status = RequestStatus.awaiting_verification.value
+        request.paused_since = body.received_at
+        request.pause_reason = PauseReason.verification.value
     session.add(request)
     session.flush()
     return request
 
 
+def _not_in_future(moment: datetime, now: datetime, loc: str) -> None:
+    if moment > now:
+        raise UnprocessableContent(
+            f"`{loc}` is in the future.",
+            errors=[{"loc": ["body", loc], "msg": "must not be in the future"}],
+        )
+
+
+def _not_before(moment: datetime, earliest: datetime, loc: str, what: str) -> None:
+    if moment < earliest:
+        raise UnprocessableContent(
+            f"`{loc}` is before {what}.",
+            errors=[{"loc": ["body", loc], "msg": f"must not be before {what}"}],
+        )
+
+
+def _resume(request: RightsRequest, resumed_at: datetime, loc: str) -> None:
+    """End the pause: the deadline moves by the paused days, counted as calendar days
+    in the request's time zone (the day paused not counted, the day resumed counted);
+    then the weekend and holiday rule applies to the new last day (Reg 1182/71 art. 3(4))."""
+    assert request.paused_since is not None
+    zone = ZoneInfo(request.time_zone)
+    days = (resumed_at.astimezone(zone).date() - request.paused_since.astimezone(zone).date()).days
+    request.paused_days += days
+    request.paused_since = None
+    request.pause_reason = None
+    request.due_at = _due_at(
+        request.received_at,
+        time_zone=request.time_zone,
+        extension_months=request.extension_months,
+        paused_days=request.paused_days,
+        loc=loc,
+    )
+
+
+def verify(
+    session: Session, request_id: uuid.UUID, body: RightsRequestVerify, *, now: datetime
+) -> RightsRequest:
+    """The person is identified (Art 12(2), 12(6)): the request is open and its deadline
+    runs again, moved by the days it awaited verification."""
+    request = get_request(session, request_id, lock=True)
+    if request.status != RequestStatus.awaiting_verification:
+        raise Conflict("The request does not await verification.")
+    _not_in_future(body.verified_at, now, "verified_at")
+    _not_before(body.verified_at, request.received_at, "verified_at", "the request was received")
+    request.verification_method = body.method.value
+    request.verified_at = body.verified_at
+    request.status = RequestStatus.open.value
+    _resume(request, body.verified_at, "verified_at")
+    session.flush()
+    return request
+
+
+def ask_information(
+    session: Session, request_id: uuid.UUID, body: RightsRequestAskInformation, *, now: datetime
+) -> RightsRequest:
+    """Information was asked of the person: the deadline is paused until it arrives."""
+    request = get_request(session, request_id, lock=True)
+    if request.status != RequestStatus.open:
+        raise Conflict("Information can be asked on an open request only.")
+    if request.paused_since is not None:
+        raise Conflict("The request already awaits information from the person.")
+    _not_in_future(body.asked_at, now, "asked_at")
+    _not_before(
+        body.asked_at,
+        request.verified_at or request.received_at,
+        "asked_at",
+        "the request was received or verified",
+    )
+    request.paused_since = body.asked_at
+    request.pause_reason = PauseReason.information.value
+    request.information_asked = body.asked
+    session.flush()
+    return request
+
+
+def information_received(
+    session: Session,
+    request_id: uuid.UUID,
+    body: RightsRequestInformationReceived,
+    *,
+    now: datetime,
+) -> RightsRequest:
+    """The information asked arrived: the deadline runs again, moved by the days paused."""
+    request = get_request(session, request_id, lock=True)
+    if request.pause_reason != PauseReason.information or request.paused_since is None:
+        raise Conflict("The request does not await information from the person.")
+    _not_in_future(body.received_at, now, "received_at")
+    _not_before(body.received_at, request.paused_since, "received_at", "it was asked")
+    _resume(request, body.received_at, "received_at")
+    session.flush()
+    return request
+
+
 def _due_at(
-    received_at: datetime, *, time_zone: str, extension_months: int = 0, loc: str
+    received_at: datetime,
+    *,
+    time_zone: str,
+    extension_months: int = 0,
+    paused_days: int = 0,
+    loc: str,
 ) -> datetime:
     """The deadline, or 422 where it falls beyond the calendar (received in year 9999)."""
     try:
         due = deadlines.due_at(
-            received_at, tz=ZoneInfo(time_zone), extension_months=extension_months
+            received_at,
+            tz=ZoneInfo(time_zone),
+            extension_months=extension_months,
+            paused_days=paused_days,
         )
         due.astimezone(UTC)  # it is stored in UTC
     except (ValueError, OverflowError):
@@ -69,8 +225,11 @@ def _due_at(
 
 
 def original_due_at(request: RightsRequest) -> datetime:
-    """The end of the first month (Art 12(3)): extensions must be told to the person by then."""
-    return deadlines.due_at(request.received_at, tz=ZoneInfo(request.time_zone))
+    """The end of the first month (Art 12(3)), moved by the days the deadline was
+    paused: extensions must be told to the person by then."""
+    return deadlines.due_at(
+        request.received_at, tz=ZoneInfo(request.time_zone), paused_days=request.paused_days
+    )
 
 
 def get_request(session: Session, request_id: uuid.UUID, *, lock: bool = False) -> RightsRequest:
@@ -88,17 +247,13 @@ def extend(
     the original deadline. A timely extension may be recorded after that deadline."""
     request = get_request(session, request_id, lock=True)
     if request.status != RequestStatus.open:
-        raise Conflict("A completed request cannot be extended.")
+        raise Conflict("Only an open request can be extended.")
     if request.extension_months + body.months > ART_12_3.max_extension_months:
         raise Conflict(
             f"At most {ART_12_3.max_extension_months} months of extension in total "
             f"({ART_12_3.reference}); {request.extension_months} already used."
         )
-    if body.informed_at > now:
-        raise UnprocessableContent(
-            "`informed_at` is in the future.",
-            errors=[{"loc": ["body", "informed_at"], "msg": "must not be in the future"}],
-        )
+    _not_in_future(body.informed_at, now, "informed_at")
     if body.informed_at < request.received_at:
         raise UnprocessableContent(
             "`informed_at` is before the request was received.",
@@ -116,6 +271,7 @@ def extend(
         request.received_at,
         time_zone=request.time_zone,
         extension_months=request.extension_months,
+        paused_days=request.paused_days,
         loc="months",
     )
     session.flush()
@@ -126,9 +282,17 @@ def complete(
     session: Session, request_id: uuid.UUID, body: RightsRequestComplete, *, now: datetime
 ) -> RightsRequest:
     request = get_request(session, request_id, lock=True)
-    if request.status != RequestStatus.open:
+    if request.status == RequestStatus.completed:
         raise Conflict("The request is already completed.")
+    if request.status == RequestStatus.awaiting_verification and body.outcome != Outcome.refused:
+        # Art 11(2), 12(2): a person the controller cannot identify is refused, with reasons.
+        raise Conflict("An unverified request can only be refused; verify it first.")
     request.status = RequestStatus.completed.value
+    # The answer is sent: the requester's contact details are no longer needed
+    # (Art 5(1)(c), (e)); the matched subject ids stay as the accountability record.
+    request.requester = None
+    request.paused_since = None
+    request.pause_reason = None
     request.outcome = body.outcome.value
     request.reasons = body.reasons
     request.refusal_grounds = body.refusal_grounds.value if body.refusal_grounds else None
@@ -162,12 +326,15 @@ def list_requests(
     cutoff = now - deadlines.DUE_AT_RESOLUTION
     if overdue is True:
         statement = statement.where(
-            RightsRequest.status == RequestStatus.open.value, col(RightsRequest.due_at) <= cutoff
+            RightsRequest.status == RequestStatus.open.value,
+            col(RightsRequest.paused_since).is_(None),
+            col(RightsRequest.due_at) <= cutoff,
         )
     elif overdue is False:
         statement = statement.where(
             or_(
                 col(RightsRequest.status) != RequestStatus.open.value,
+                col(RightsRequest.paused_since).is_not(None),
                 col(RightsRequest.due_at) > cutoff,
             )
         )
@@ -177,14 +344,20 @@ def list_requests(
 def linked_request(
     session: Session, request_id: uuid.UUID | None, *, subject_id: uuid.UUID
 ) -> RightsRequest | None:
-    """The rights request a right's call serves: it must exist and be about this subject."""
+    """The rights request a right's call serves: it must exist, cover this subject and
+    be verified — nothing is released or done for a person not identified (409)."""
     if request_id is None:
         return None
     request = get_request(session, request_id)
-    if request.subject_id != subject_id:
+    if str(subject_id) not in request.matched_subject_ids and request.subject_id != subject_id:
         raise UnprocessableContent(
             "The rights request is about another subject.",
             errors=[{"loc": ["query", "rights_request_id"], "msg": "about another subject"}],
+        )
+    if request.status == RequestStatus.awaiting_verification:
+        raise Conflict(
+            "The rights request awaits verification of the person's identity: nothing is "
+            "released for it before (Art 12(2), 12(6))."
         )
     return request
 
@@ -196,6 +369,17 @@ def to_public(request: RightsRequest, *, now: datetime | None = None) -> RightsR
         type=RequestType(request.type),
         subject_id=request.subject_id,
         status=RequestStatus(request.status),
+        channel=Channel(request.channel),
+        requester=RequesterPublic.model_validate(request.requester) if request.requester else None,
+        matched_subject_ids=[uuid.UUID(s) for s in request.matched_subject_ids],
+        verification_method=VerificationMethod(request.verification_method)
+        if request.verification_method
+        else None,
+        verified_at=request.verified_at,
+        paused_since=request.paused_since,
+        pause_reason=PauseReason(request.pause_reason) if request.pause_reason else None,
+        paused_days=request.paused_days,
+        information_asked=request.information_asked,
         received_at=request.received_at,
         time_zone=request.time_zone,
         # The deadline is a day in the tenant's calendar: shown with the tenant's offset.
@@ -211,7 +395,9 @@ def to_public(request: RightsRequest, *, now: datetime | None = None) -> RightsR
         complaint_and_remedy_stated=request.complaint_and_remedy_stated,
         note=request.note,
         completed_at=request.completed_at,
-        overdue=request.status == RequestStatus.open and deadlines.has_passed(request.due_at, now),
+        overdue=request.status == RequestStatus.open
+        and request.paused_since is None
+        and deadlines.has_passed(request.due_at, now),
         legal_reference=ART_12_3.reference,
     )
 

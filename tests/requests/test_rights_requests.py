@@ -18,6 +18,24 @@ REFUSAL = {
 }
 
 
+def no_verification(api: Api) -> None:
+    """The tenant opens requests without awaiting verification (`open` at once)."""
+    response = api.client.put(
+        "/v1/tenant-settings",
+        json={"verification_required": False},
+        headers=api.headers(["admin"]),
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture(autouse=True)
+def _requests_open_at_once(api: Api, other_api: Api) -> None:
+    """These tests are about deadlines and answers; verification has its own
+    (tests/requests/test_intake.py)."""
+    no_verification(api)
+    no_verification(other_api)
+
+
 def open_request(api: Api, subject_id: str, received: str, kind: str = "erasure") -> dict:
     response = api.post(
         "/v1/rights-requests",
@@ -66,10 +84,12 @@ def test_the_golden_dates_through_the_api(
 
 @pytest.mark.clock("2026-03-05T12:00:00Z")
 def test_the_tenant_time_zone_counts_the_day(api: Api, other_api: Api, clock: FrozenClock) -> None:
+    admin = api.headers(["admin"])
+    current = api.client.get("/v1/tenant-settings", headers=admin)
     settings = api.client.put(
         "/v1/tenant-settings",
-        json={"time_zone": "America/New_York"},
-        headers=api.headers(["admin"]),
+        json={"time_zone": "America/New_York", "verification_required": False},
+        headers=admin | {"If-Match": current.headers["ETag"]},
     )
     assert settings.status_code == 200, settings.text
     # 02:00 UTC on 4 March: 3 March in New York, 4 March in Stockholm.
@@ -81,7 +101,9 @@ def test_the_tenant_time_zone_counts_the_day(api: Api, other_api: Api, clock: Fr
     assert theirs["due_at"] == "2026-04-07T23:59:59+02:00"
     # A later change of the setting does not move the day a request was received on.
     admin = api.headers(["admin"]) | {"If-Match": settings.headers["ETag"]}
-    back = api.client.put("/v1/tenant-settings", json={}, headers=admin)
+    back = api.client.put(
+        "/v1/tenant-settings", json={"verification_required": False}, headers=admin
+    )
     assert back.status_code == 200, back.text
     again = api.get(f"/v1/rights-requests/{ours['id']}").json()
     assert again["due_at"] == "2026-04-07T23:59:59-04:00"

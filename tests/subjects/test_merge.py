@@ -471,6 +471,11 @@ def test_an_erasure_request_on_a_duplicate_erases_the_merged_person(
     )
     assert opened.status_code == 201, opened.text
     request_id = opened.json()["id"]
+    verified = api.post(
+        f"/v1/rights-requests/{request_id}/verify",
+        json={"method": "email_confirmation", "verified_at": "2026-11-24T10:00:00Z"},
+    )
+    assert verified.status_code == 200, verified.text
     response = merge(api, target["id"], duplicate["id"])
     assert response.json()["moved"]["rights_requests"] == 1
     assert api.get(f"/v1/rights-requests/{request_id}").json()["subject_id"] == target["id"]

@@ -29,7 +29,7 @@ def open_for(api: Api, requester: dict[str, Any], **kw: Any) -> dict[str, Any]:
     }
     response = api.post("/v1/rights-requests", json=body)
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def url(request: dict[str, Any], action: str = "") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -109,5 +110,64 @@ def test_stored_due_dates_are_recomputed(
         before = stored()
         for row_id, case in zip(ids, cases, strict=True):
             assert before[row_id] == utc(case[3]), case
+    finally:
+        engine.dispose()
+
+
+def test_stored_requests_match_their_subject_and_requester_only_ones_go_on_downgrade(
+    backend: str, blank_database: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = blank_database(backend, tmp_path_factory.mktemp("intake"))
+    deadlines = "c4e8a1f3d902"
+    upgrade(url, deadlines)
+    engine = create_db_engine(url)
+    now = utc("2026-11-25T12:00:00Z")
+    stored, subject = uuid.uuid4(), uuid.uuid4()
+    row = {
+        "tenant_id": "se",
+        "type": "access",
+        "received_at": utc("2026-01-30T09:00:00Z"),
+        "due_at": utc("2026-03-02T23:59:59+01:00"),
+        "extension_months": 0,
+        "created_at": now,
+        "version": 1,
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                rights_request.insert().values(id=stored, subject_id=subject, status="open", **row)
+            )
+        upgrade(url)
+        with engine.begin() as conn:
+            got = conn.execute(
+                sa.text(
+                    "SELECT channel, status, matched_subject_ids, requester, paused_days"
+                    " FROM rights_request"
+                )
+            ).one()
+            matched = got.matched_subject_ids
+            if isinstance(matched, str):  # SQLite hands back the JSON text
+                matched = json.loads(matched)
+            assert (got.channel, got.status, got.requester, got.paused_days) == (
+                "api",
+                "open",
+                None,
+                0,
+            )
+            assert matched == [str(subject)]
+            conn.execute(
+                sa.text(
+                    "INSERT INTO rights_request (tenant_id, id, type, subject_id, status,"
+                    " received_at, due_at, extension_months, created_at, version, time_zone,"
+                    " complaint_and_remedy_stated) SELECT tenant_id, :id, type, NULL,"
+                    " 'awaiting_verification', received_at, due_at, extension_months,"
+                    " created_at, version, time_zone, complaint_and_remedy_stated"
+                    " FROM rights_request"
+                ).bindparams(sa.bindparam("id", value=uuid.uuid4(), type_=sa.Uuid()))
+            )
+        downgrade(url, deadlines)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(rights_request.c.id, rights_request.c.status)).all()
+        assert [(r.id, r.status) for r in rows] == [(stored, "open")]
     finally:
         engine.dispose()

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
@@ -167,6 +168,7 @@ def _move(
     holds = _reparent(session, LegalHold, dup_ids, target.id)
     objections = _reparent(session, Objection, dup_ids, target.id, versioned=True)
     rights_requests = _reparent(session, RightsRequest, dup_ids, target.id, versioned=True)
+    _rematch_requests(session, dup_ids, target.id)
     _reparent(session, RecordHistory, dup_ids, target.id)
     external_refs = _reparent(session, ExternalRef, dup_ids, target.id)
     # Earlier merges into a duplicate now redirect straight to the target (one hop).
@@ -296,6 +298,25 @@ def _reparent(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+def _rematch_requests(session: Session, dup_ids: list[uuid.UUID], target_id: uuid.UUID) -> None:
+    """Requests that matched a duplicate now match the merged subject (once), so a
+    request covers the same person after the merge as before it."""
+    dups = {str(d) for d in dup_ids}
+    matched_text = sa.cast(col(RightsRequest.matched_subject_ids), sa.Text)
+    for request in session.exec(
+        select(RightsRequest)
+        .where(sa.or_(*(matched_text.like(f"%{d}%") for d in sorted(dups))))
+        .execution_options(populate_existing=True)
+    ).all():
+        rematched: list[str] = []
+        for sid in request.matched_subject_ids:
+            new = str(target_id) if sid in dups else sid
+            if new not in rematched:
+                rematched.append(new)
+        if rematched != request.matched_subject_ids:
+            request.matched_subject_ids = rematched
 
 
 def _reparent_merged(session: Session, dup_ids: list[uuid.UUID], target_id: uuid.UUID) -> None:

@@ -486,3 +486,27 @@ def test_an_erasure_request_on_a_duplicate_erases_the_merged_person(
     assert erased.json()["subject_id"] == target["id"]
     assert api.post("/v1/subjects/search", json={"email": "asa@example.se"}).json()["items"] == []
     assert record_ids(api, target["id"]) == set()
+
+
+def test_a_request_that_matched_duplicates_matches_the_merged_person_once(
+    api: Api, clock: FrozenClock
+) -> None:
+    target = api.create_subject(emails=["kund@example.se"])
+    duplicate = api.create_subject(emails=["KUND@example.se", "kund.privat@example.se"])
+    other = api.create_subject(emails=["someone@example.se"])
+    opened = api.post(
+        "/v1/rights-requests",
+        json={
+            "type": "access",
+            "requester": {"emails": ["kund@example.se", "someone@example.se"]},
+            "channel": "email",
+            "received_at": "2026-11-24T09:00:00Z",
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    request_id = opened.json()["id"]
+    assert set(opened.json()["matched_subject_ids"]) == {target["id"], duplicate["id"], other["id"]}
+
+    assert merge(api, target["id"], duplicate["id"]).status_code == 200
+    matched = api.get(f"/v1/rights-requests/{request_id}").json()["matched_subject_ids"]
+    assert sorted(matched) == sorted([target["id"], other["id"]])

@@ -208,6 +208,31 @@ class Candidate:
     erased_at: datetime | None  # set: the subject is erased
 
 
+# The record columns a candidate is read from, in `_candidate`'s order.
+_CANDIDATE_COLUMNS = (
+    col(Record.id),
+    col(Record.tenant_id),
+    col(Record.subject_id),
+    col(Record.category),
+    col(Record.data),
+    col(Record.created_at),
+    col(Record.kept_until),
+)
+
+
+def _candidate(row: Any, erased_at: datetime | None) -> Candidate:
+    return Candidate(
+        record_id=row[0],
+        tenant_id=row[1],
+        subject_id=row[2],
+        category=row[3],
+        data=row[4],
+        created_at=row[5],
+        kept_until=row[6],
+        erased_at=erased_at,
+    )
+
+
 @dataclass(frozen=True)
 class Verdict:
     delete: bool
@@ -288,17 +313,7 @@ def _scan(
         or_(col(Record.kept_until).is_(None), col(Record.kept_until) <= now.date()),
     )
     statement = (
-        sa.select(
-            col(Record.id),
-            col(Record.tenant_id),
-            col(Record.subject_id),
-            col(Record.category),
-            col(Record.data),
-            col(Record.created_at),
-            col(Record.kept_until),
-            col(Subject.erased_at),
-            col(Subject.status),
-        )
+        sa.select(*_CANDIDATE_COLUMNS, col(Subject.erased_at), col(Subject.status))
         .join(Subject, col(Subject.id) == col(Record.subject_id))
         .where(erased_due if scope is None else or_(erased_due, scope))
         .order_by(col(Record.subject_id), col(Record.id))
@@ -311,16 +326,7 @@ def _scan(
             sa.tuple_(col(Record.subject_id), col(Record.id)) > sa.tuple_(*after)
         )
     return [
-        Candidate(
-            record_id=row[0],
-            tenant_id=row[1],
-            subject_id=row[2],
-            category=row[3],
-            data=row[4],
-            created_at=row[5],
-            kept_until=row[6],
-            erased_at=row[7] if row[8] == SubjectStatus.erased.value else None,
-        )
+        _candidate(row, row[7] if row[8] == SubjectStatus.erased.value else None)
         for row in session.execute(statement).all()
     ]
 
@@ -511,34 +517,13 @@ def _lock_and_claim(session: Session, candidates: list[Candidate]) -> list[Candi
         row
         for chunk in _chunks([c.record_id for c in candidates])
         for row in session.execute(
-            sa.select(
-                col(Record.id),
-                col(Record.tenant_id),
-                col(Record.subject_id),
-                col(Record.category),
-                col(Record.data),
-                col(Record.created_at),
-                col(Record.kept_until),
-            )
+            sa.select(*_CANDIDATE_COLUMNS)
             .where(col(Record.id).in_(chunk))
             .order_by(col(Record.subject_id), col(Record.id))
             .with_for_update(skip_locked=True, of=Record)
         ).all()
     ]
-    return [
-        Candidate(
-            record_id=row[0],
-            tenant_id=row[1],
-            subject_id=row[2],
-            category=row[3],
-            data=row[4],
-            created_at=row[5],
-            kept_until=row[6],
-            erased_at=subjects.get(row[2]),
-        )
-        for row in rows
-        if row[2] in subjects
-    ]
+    return [_candidate(row, subjects[row[2]]) for row in rows if row[2] in subjects]
 
 
 def _apply(

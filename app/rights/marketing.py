@@ -33,7 +33,12 @@ from app.rights.schemas import (
 from app.subjects.identifiers import normalise_email, normalise_phone
 from app.subjects.models import Subject, SubjectIdentifier
 from app.subjects.schemas import SubjectStatus
-from app.subjects.suppression import MarketingSuppression, digester, spread_objection
+from app.subjects.suppression import (
+    MarketingSuppression,
+    digester,
+    spread_objection,
+    subjects_with_suppressed,
+)
 
 
 def object_to_marketing(session: Session, subject: Subject, *, secret: str, now: datetime) -> int:
@@ -258,14 +263,15 @@ def _own_reasons(
             found[sid] = None
     undecided = [sid for sid, reason in found.items() if reason is not RefusalReason.objection]
     if undecided:
-        by_digest: dict[str, set[uuid.UUID]] = {}
-        for sid, kind, value in session.execute(
+        identifiers = session.execute(
             select(
                 SubjectIdentifier.subject_id, SubjectIdentifier.kind, SubjectIdentifier.value
             ).where(in_values(col(SubjectIdentifier.subject_id), undecided, dialect))
-        ).all():
-            by_digest.setdefault(digest(kind, value), set()).add(sid)
-        for hit in _suppressed(session, set(by_digest), dialect):
-            for sid in by_digest[hit]:
-                found[sid] = RefusalReason.objection
+        ).all()
+        for sid in subjects_with_suppressed(
+            ((sid, kind, value) for sid, kind, value in identifiers),
+            digest=digest,
+            suppressed=lambda digests: _suppressed(session, digests, dialect),
+        ):
+            found[sid] = RefusalReason.objection
     return found

@@ -123,21 +123,39 @@ def suppress(
     return len(new)
 
 
+def subjects_with_suppressed(
+    identifiers: Iterable[tuple[uuid.UUID, str, str]],
+    *,
+    digest: Callable[[str, str], str],
+    suppressed: Callable[[set[str]], set[str]],
+) -> set[uuid.UUID]:
+    """Of (subject id, kind, canonical value) triples, the subjects with any suppressed
+    identifier; `suppressed` answers which digests are in the table (callers choose how
+    to query many at once)."""
+    by_digest: dict[str, set[uuid.UUID]] = {}
+    for subject_id, kind, value in identifiers:
+        by_digest.setdefault(digest(kind, value), set()).add(subject_id)
+    found: set[uuid.UUID] = set()
+    for hit in suppressed(set(by_digest)):
+        found |= by_digest[hit]
+    return found
+
+
 def objecting_subject_ids(
     session: Session, subjects: Sequence[Subject], *, secret: str
 ) -> set[uuid.UUID]:
     """The subjects that object: by their own objection or by a suppressed identifier."""
     objecting = {s.id for s in subjects if s.marketing_objection}
-    digest = digester(secret, current_tenant(session))
-    by_digest: dict[str, set[uuid.UUID]] = {}
-    for subject in subjects:
-        if subject.id in objecting:
-            continue
-        for identifier in subject.identifiers:
-            by_digest.setdefault(digest(identifier.kind, identifier.value), set()).add(subject.id)
-    for hit in suppressed_digests(session, by_digest):
-        objecting |= by_digest[hit]
-    return objecting
+    return objecting | subjects_with_suppressed(
+        (
+            (subject.id, identifier.kind, identifier.value)
+            for subject in subjects
+            if subject.id not in objecting
+            for identifier in subject.identifiers
+        ),
+        digest=digester(secret, current_tenant(session)),
+        suppressed=lambda digests: suppressed_digests(session, digests),
+    )
 
 
 def spread_objection(session: Session, subject: Subject, *, secret: str) -> int:

@@ -8,7 +8,7 @@ from app.erasure.models import Erasure
 from app.notices.models import PrivacyNoticeVersion
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.objections.models import Objection
-from app.requests.models import RightsRequest
+from app.requests.models import ReviewDecision, RightsRequest
 from app.retention.models import (
     LegalHold,
     RelationshipEnd,
@@ -37,6 +37,7 @@ __all__ = [
     "RelationshipEnd",
     "Restriction",
     "RetentionRule",
+    "ReviewDecision",
     "RightsRequest",
     "StoredTenantSettings",
     "Subject",

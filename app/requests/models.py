@@ -54,3 +54,24 @@ class RightsRequest(Versioned, TenantScoped, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = timestamp_field()
     version: int = Field(default=1)
+
+
+class ReviewDecision(TenantScoped, table=True):
+    """What a request releases of one record that may carry other people's data
+    (Art 15(4)): `release` it, `redact` the listed data fields, or `withhold` it. One
+    decision per record and request; a new decision replaces the previous one until the
+    request is completed (the audit log keeps each)."""
+
+    __tablename__ = "rights_request_review"
+    __table_args__ = (sa.UniqueConstraint("rights_request_id", "record_id"),)
+
+    id: uuid.UUID = id_field()
+    rights_request_id: uuid.UUID = Field(
+        foreign_key="rights_request.id", ondelete="CASCADE", index=True
+    )
+    # No foreign key: a record erased later leaves the decision as it was taken.
+    record_id: uuid.UUID
+    decision: str = Field(max_length=16)
+    fields: list[str] = Field(default_factory=list, sa_type=JSONType)
+    decided_by: str = Field(max_length=200)
+    decided_at: datetime = Field(sa_type=UTCDateTime)

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.core.deps import ClockDep, SessionDep, UnitOfWorkDep, audited, requires
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageParams, page_params
-from app.requests import service
+from app.requests import review, service
 from app.requests.schemas import (
     RequestStatus,
     RequestType,
+    ReviewDecisionCreate,
+    ReviewItem,
+    ReviewState,
     RightsRequestAskInformation,
     RightsRequestComplete,
     RightsRequestCreate,
@@ -273,3 +276,66 @@ def information_received(
     request = service.information_received(uow.session, request_id, body, now=now)
     uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
     return service.to_public(request, now=now)
+
+
+@router.get(
+    "/rights-requests/{request_id}/review",
+    response_model=ReviewState,
+    summary="The third-party review of a request (Art 15(4))",
+    operation_id="getRightsRequestReview",
+    dependencies=[requires("rights:read")],
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+def get_review(
+    request_id: uuid.UUID,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> ReviewState:
+    """The records of the subjects the request covers that may carry other people's
+    data — every `note` and `meeting` record — and any other record decided on, with
+    the decision taken (`null`: not yet), in record id order, one page at a time.
+
+    Nothing is released through the request (its access report, export or answer
+    letter; 409 `review-pending`) while `pending` is above zero: a staff note may hold
+    an opinion about a colleague, a meeting names other participants (Art 15(4); EDPB
+    Guidelines 01/2022 §§ 169-173: weigh it record by record, do not refuse everything).
+
+    Requires scope `rights:read`.
+    """
+    return review.review_state(session, request_id, page=page)
+
+
+@router.post(
+    "/rights-requests/{request_id}/review",
+    response_model=ReviewItem,
+    summary="Decide what a request releases of one record",
+    operation_id="decideRightsRequestReview",
+    dependencies=[requires("rights:write")],
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    openapi_extra=audited("rights_request.review"),
+)
+def decide_review(
+    request_id: uuid.UUID,
+    body: ReviewDecisionCreate,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+) -> ReviewItem:
+    """Record the decision on one record of a subject the request covers: `release` it
+    as it is, `redact` the named `fields` of its data (at least one, each a field of the
+    record's category: e.g. a meeting's `participants`), or `withhold` it. A new
+    decision on the same record replaces the earlier one (each is audited, with the
+    actor); a completed request's review is fixed (409). A record of another subject,
+    another tenant or unknown is 422.
+
+    Everything released through the request afterwards applies the decisions: the
+    access report and export with `rights_request_id` (withheld records left out,
+    redacted fields taken out, and `third_party_review` saying so) and the answer
+    letter.
+
+    Requires scope `rights:write`.
+    """
+    item, request = review.decide(uow.session, request_id, body, actor=uow.actor, now=clock())
+    uow.concerns(
+        subject_id=item.record.subject_id, record_id=item.record.id, rights_request_id=request.id
+    )
+    return item

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.clock import Rfc3339
 from app.subjects.categories import Email, Phone
-from app.subjects.schemas import ExternalRefIn
+from app.subjects.schemas import ExternalRefIn, RecordPublic
 
 MAX_REQUESTER_IDENTIFIERS = 5
 
@@ -363,3 +363,117 @@ class RightsRequestPublic(BaseModel):
     completed_at: datetime | None
     overdue: bool = Field(description="Open, not paused, and `due_at` has passed.")
     legal_reference: str
+
+
+class ReviewDecisionKind(StrEnum):
+    """What a request releases of a record that may carry other people's data (Art
+    15(4); EDPB Guidelines 01/2022 §§ 169-173)."""
+
+    release = "release"
+    redact = "redact"
+    withhold = "withhold"
+
+
+class ReviewDecisionCreate(BaseModel):
+    """The decision on one record: `redact` names the data fields taken out; `release`
+    and `withhold` take no fields."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "record_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a72",
+                    "decision": "redact",
+                    "fields": ["participants"],
+                },
+                {"record_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a73", "decision": "withhold"},
+            ]
+        },
+    )
+
+    record_id: uuid.UUID
+    decision: ReviewDecisionKind
+    fields: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=32)
+    ] = Field(
+        default=[],
+        description="With `redact`: the record's data fields to take out (at least one, "
+        "each a field of the record's category); empty otherwise.",
+    )
+
+    @model_validator(mode="after")
+    def _fields_with_redact_only(self) -> ReviewDecisionCreate:
+        if self.decision is ReviewDecisionKind.redact and not self.fields:
+            raise ValueError("`redact` needs the `fields` to take out")
+        if self.decision is not ReviewDecisionKind.redact and self.fields:
+            raise ValueError(f"`{self.decision.value}` takes no `fields`")
+        self.fields = list(dict.fromkeys(self.fields))
+        return self
+
+
+class ReviewItem(BaseModel):
+    """A record the request's answer may release, and the decision on it."""
+
+    record: RecordPublic
+    review_required: bool = Field(
+        description="The record's category may carry other people's data: it is released "
+        "through this request only once decided."
+    )
+    decision: ReviewDecisionKind | None = Field(description="`null`: not decided yet.")
+    fields: list[str] = Field(description="The data fields taken out (`redact`).")
+    decided_at: datetime | None
+    decided_by: str | None = Field(description="Who decided (the token's subject).")
+
+
+class ReviewState(BaseModel):
+    """The third-party review of a request (Art 15(4)): the records of the subjects it
+    covers that need a decision, or have one, before anything is released."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "rights_request_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a80",
+                "categories": ["note", "meeting"],
+                "pending": 1,
+                "complete": False,
+                "items": [
+                    {
+                        "record": {
+                            "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a72",
+                            "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                            "category": "meeting",
+                            "origin": "provided",
+                            "source": "calendar",
+                            "data": {
+                                "start": "2026-11-20T09:00:00Z",
+                                "end": "2026-11-20T10:00:00Z",
+                                "participants": ["Åsa Öberg", "Per Lind"],
+                            },
+                            "restricted": False,
+                            "version": 1,
+                            "created_at": "2026-11-20T08:00:00Z",
+                            "updated_at": "2026-11-20T08:00:00Z",
+                        },
+                        "review_required": True,
+                        "decision": None,
+                        "fields": [],
+                        "decided_at": None,
+                        "decided_by": None,
+                    }
+                ],
+                "next_cursor": None,
+            }
+        }
+    )
+
+    rights_request_id: uuid.UUID
+    categories: list[str] = Field(
+        description="The categories that may carry other people's data, reviewed before release."
+    )
+    pending: int = Field(description="Records still to decide (in all pages).")
+    complete: bool = Field(description="Nothing is pending: the answer can be released.")
+    items: list[ReviewItem]
+    next_cursor: str | None = Field(
+        description="Pass as `?cursor=` to get the next page; `null` on the last page."
+    )

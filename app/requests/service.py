@@ -402,10 +402,26 @@ def to_public(request: RightsRequest, *, now: datetime | None = None) -> RightsR
     )
 
 
-def link_call(uow: UnitOfWork, subject_id: uuid.UUID, rights_request_id: uuid.UUID | None) -> None:
+def covered_subjects(session: Session, request: RightsRequest) -> list[Subject]:
+    """The subjects the request covers, in id order; a subject merged since the request
+    was opened is represented by the one it was merged into (once)."""
+    out: dict[uuid.UUID, Subject] = {}
+    for subject_id in sorted(uuid.UUID(s) for s in request.matched_subject_ids):
+        subject = session.get(Subject, subject_id)
+        while subject is not None and subject.status == SubjectStatus.merged:
+            subject = session.get(Subject, subject.merged_into)
+        if subject is not None:
+            out.setdefault(subject.id, subject)
+    return sorted(out.values(), key=lambda s: s.id)
+
+
+def link_call(
+    uow: UnitOfWork, subject_id: uuid.UUID, rights_request_id: uuid.UUID | None
+) -> RightsRequest | None:
     """Name the subject of a right's call and the rights request it serves (validated),
-    for the call's audit event."""
+    for the call's audit event; the request, if any."""
     uow.concerns(subject_id=subject_id)
     linked = linked_request(uow.session, rights_request_id, subject_id=subject_id)
     if linked is not None:
         uow.concerns(rights_request_id=linked.id)
+    return linked

@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pycountry
 import sqlalchemy as sa
@@ -70,6 +71,9 @@ from app.subjects.models import Record, Subject
 from app.subjects.schemas import RecordPublic, SubjectStatus
 from app.subjects.service import subject_view
 
+if TYPE_CHECKING:
+    from app.requests.review import Release
+
 
 def access_report(
     session: Session,
@@ -78,19 +82,25 @@ def access_report(
     lang: Lang,
     now: datetime,
     hash_secret: str,
+    release: Release | None = None,
 ) -> AccessReport:
+    """The report; with `release` (a rights request's third-party review, Art 15(4)),
+    withheld records are left out everywhere and redacted fields taken out."""
     notice = current_notice(session)
     text = notice.text(lang) if notice is not None else None
     records = session.exec(
         select(Record).where(Record.subject_id == subject.id).order_by(col(Record.id))
     ).all()
+    # The copy (Art 15(3)) leaves out what the review withheld; what Art 15(1) says about
+    # the processing (categories, purposes, retention, sources) still counts every record.
+    copied = [r for r in records if release is None or release.keeps(r.id)]
     policy = subject_retention(session, subject.id, erased_at=subject.erased_at, now=now)
 
     counts = Counter(r.category for r in records)
     held = [category for category in Category if counts[category.value]]
     return AccessReport(
         subject=subject_view(session, subject, hash_secret=hash_secret),
-        records=[RecordPublic.model_validate(r) for r in records],
+        records=[_released(r, release) for r in copied],
         notice_missing=notice is None,
         notice_version=notice.version if notice is not None else None,
         controller=ReportController(**text.controller.model_dump()) if text else None,
@@ -103,7 +113,7 @@ def access_report(
             else None,
             named=named_recipients(session, subject.id),
         ),
-        retention=_retention(text, held, records, policy, lang),
+        retention=_retention(text, held, copied, policy, lang),
         sources=_sources(text, records),
         transfers=_transfers(text, lang) if text else None,
         rights=[
@@ -137,7 +147,15 @@ def access_report(
         erasure=ErasureReport.model_validate(current_report(session, subject, now=now))
         if subject.status == SubjectStatus.erased
         else None,
+        third_party_review=release.report(lang) if release is not None else None,
     )
+
+
+def _released(record: Record, release: Release | None) -> RecordPublic:
+    public = RecordPublic.model_validate(record)
+    if release is None:
+        return public
+    return public.model_copy(update={"data": release.data(record.id, public.data)})
 
 
 def _basis_words(text: NoticeText, codes: Sequence[str], lang: Lang) -> tuple[list, str]:

@@ -11,6 +11,9 @@ subject's identifiers come first with category `identifier`. A cell of caller-gi
 text that starts with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'`,
 so that a spreadsheet shows it as text instead of running it as a formula (OWASP
 "CSV injection"); the JSON export gives every value as stored.
+
+Released through a rights request, the export applies the request's third-party review
+(`Release`, Art 15(4)): withheld records are left out, redacted fields taken out.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.core.db import tenant_session
+from app.requests.review import Release
 from app.subjects.categories import Origin
 from app.subjects.models import ExternalRef, Record, SubjectIdentifier
 
@@ -152,20 +156,47 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
+def _released_rows(rows: list[Any], release: Release | None) -> list[Any]:
+    """The rows as the request's review releases them: withheld records left out,
+    redacted fields taken out of the data (as JSON text, like the stored data)."""
+    if release is None:
+        return rows
+    out = []
+    for rid, category, data, *rest in rows:
+        if not release.keeps(rid):
+            continue
+        if rid in release.redacted:
+            data = json.dumps(release.data(rid, json.loads(data)), ensure_ascii=False)
+        out.append((rid, category, data, *rest))
+    return out
+
+
 def stream_json(
-    engine: Engine, tenant_id: str, subject_id: uuid.UUID, generated_at: datetime
+    engine: Engine,
+    tenant_id: str,
+    subject_id: uuid.UUID,
+    generated_at: datetime,
+    *,
+    release: Release | None = None,
 ) -> Iterator[bytes]:
     with tenant_session(engine, tenant_id) as session:
         _snapshot(session)
-        head = {
+        head: dict[str, Any] = {
             "subject_id": str(subject_id),
             "generated_at": _timestamp(generated_at),
             "identifiers": _identifiers(session, subject_id),
         }
+        if release is not None:
+            head["third_party_review"] = release.report("en").model_dump(
+                mode="json", exclude={"article"}
+            )
         yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "records": [').encode()
         first = True
         quote = json.encoder.encode_basestring  # a JSON string literal, escaped
-        for rows in _read(session, subject_id):
+        for batch in _read(session, subject_id):
+            rows = _released_rows(batch, release)
+            if not rows:
+                continue
             parts = [
                 f'{{"id": "{rid}", "category": {quote(category)}, "origin": {quote(origin)}, '
                 f'"source": {quote(source)}, "created_at": "{_timestamp(created_at)}", '
@@ -197,7 +228,12 @@ def _csv_rows(
 
 
 def stream_csv(
-    engine: Engine, tenant_id: str, subject_id: uuid.UUID, generated_at: datetime
+    engine: Engine,
+    tenant_id: str,
+    subject_id: uuid.UUID,
+    generated_at: datetime,
+    *,
+    release: Release | None = None,
 ) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -220,7 +256,8 @@ def stream_csv(
             field = _text_cell(f"external_ref.{ref['system']}")
             writer.writerow(["", "identifier", field, _text_cell(ref["id"]), "", "provided", ""])
         yield drain()
-        for rows in _read(session, subject_id):
+        for batch in _read(session, subject_id):
+            rows = _released_rows(batch, release)
             lines: list[tuple[str, ...]] = []
             loads = json.loads
             for rid, category, data, source, origin, created_at, _updated_at in rows:

@@ -178,6 +178,21 @@ TEXT: Final[dict[str, Words]] = {
     "origin": _w("Ursprung", "Origin"),
     "record_restricted": _w("Begränsad (artikel 18)", "Restricted (Art 18)"),
     "no_data": _w("Uppgifterna finns inte längre.", "The data no longer exists."),
+    # Other people's data (Art 15(4)), for a report released through a request.
+    "h_review": _w("Uppgifter om andra personer", "Information about other people"),
+    "review_intro": _w(
+        "Vissa uppgifter lämnas inte ut eller har tagits bort ur utdraget, eftersom de rör "
+        "andra personer och ett utlämnande skulle inverka negativt på deras rättigheter och "
+        "friheter. Vi har bedömt varje sådan uppgift för sig.",
+        "Some information is not given or has been taken out of this report because it "
+        "concerns other people, and giving it would adversely affect their rights and "
+        "freedoms. We assessed each item on its own.",
+    ),
+    "withheld_records": _w("Uppgifter som inte lämnas ut", "Records not given"),
+    "rights_request_id": _w("Ärendenummer", "Request reference"),
+    "redacted_caption": _w("Uppgifter där delar har tagits bort", "Records with parts taken out"),
+    "redacted_fields": _w("Borttagna delar", "Parts taken out"),
+    "redacted_value": _w("Borttaget – rör andra personer", "Taken out – concerns other people"),
     # Categories.
     "categories_caption": _w(
         "Kategorier av uppgifter vi har om dig", "Categories of data we hold about you"

@@ -184,6 +184,21 @@ def grouped_records(report: AccessReport) -> list[tuple[str, list[RecordPublic]]
 def access_report_html(report: AccessReport, *, zone: ZoneInfo) -> str:
     """The access report as a complete HTML document in the report's language."""
     fmt = Formatter(lang=report.lang, zone=zone)
+    categories = {record.id: str(record.category) for record in report.records}
+    redacted = {
+        r.record_id: r.fields
+        for r in (report.third_party_review.redacted if report.third_party_review else [])
+    }
+
+    def field_label(record_id: Any, name: str) -> str:
+        """The label of a data field of the record, in the report's language."""
+        words = FIELDS.get(categories.get(record_id, ""), {}).get(name)
+        return words[report.lang] if words else name
+
+    def redacted_labels(record: RecordPublic) -> list[str]:
+        """The labels of the fields the review took out of this record (Art 15(4))."""
+        return [field_label(record.id, name) for name in redacted.get(record.id, [])]
+
     return (
         environment()
         .get_template("access_report.html")
@@ -195,5 +210,7 @@ def access_report_html(report: AccessReport, *, zone: ZoneInfo) -> str:
             zone_name=str(zone.key),
             records_by_category=grouped_records(report),
             purpose_codes={p.code for p in report.purposes or []},
+            field_label=field_label,
+            redacted_labels=redacted_labels,
         )
     )

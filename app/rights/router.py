@@ -30,6 +30,7 @@ from app.core.pagination import Page, PageParams, page_params
 from app.core.security import Principal
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
+from app.requests import review
 from app.requests import service as requests
 from app.retention.settings import tenant_settings
 from app.rights import marketing, rectification, restriction
@@ -100,7 +101,7 @@ def access_report_media(request: Request) -> str:
                 }
             },
         },
-        **problem_responses(401, 403, 404, 406, 422),
+        **problem_responses(401, 403, 404, 406, 409, 422),
     },
     openapi_extra=audited("subject.access_report"),
 )
@@ -132,6 +133,12 @@ def get_access_report(
     `notice_missing` is `true` and what only a notice can say is `null`; another
     controller's notice never stands in. The call is audited.
 
+    With `rights_request_id` — the report as released to the person through that
+    request — the request must be verified (409 before) and its third-party review
+    complete (409 `review-pending` while a note or meeting record is undecided, Art
+    15(4)): withheld records are left out of `records`, redacted fields taken out of
+    their `data`, and `third_party_review` says what was left out and why.
+
     `Accept: application/json` (the default; also `*/*`) answers JSON. `Accept:
     text/html` answers the same report as a complete HTML document a person can read
     (Art 12(1)): headings, tables, labels and dates in `lang`, times in the tenant's
@@ -140,13 +147,14 @@ def get_access_report(
     Requires scope `rights:read`.
     """
     subject = subjects.get_subject(uow.session, subject_id)
-    requests.link_call(uow, subject.id, rights_request_id)
+    linked = requests.link_call(uow, subject.id, rights_request_id)
     report = access_report(
         uow.session,
         subject,
         lang=lang,
         now=clock(),
         hash_secret=_settings(uow.request).hash_secret,
+        release=review.release_for(uow.session, linked, [subject.id]) if linked else None,
     )
     headers = {"Vary": "Accept", "Content-Language": lang, "Cache-Control": "no-store"}
     if media == "text/html":
@@ -195,7 +203,7 @@ def get_access_report(
                 },
             },
         },
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(401, 403, 404, 409, 422),
     },
     openapi_extra=audited("subject.export"),
 )
@@ -219,19 +227,29 @@ def export_subject(
     `'+46701234567`. JSON gives every value unchanged. Restricted records are included.
     The call is audited.
 
+    With `rights_request_id`, the export as released through that request: verified
+    (409 before), its third-party review complete (409 `review-pending` otherwise, Art
+    15(4)); withheld records and redacted fields are left out, and the JSON says so in
+    `third_party_review` (`{"rights_request_id", "withheld_records", "redacted":
+    [{"record_id", "fields"}]}`).
+
     Requires scope `rights:read`.
     """
     subject = subjects.get_subject(uow.session, subject_id)
-    requests.link_call(uow, subject.id, rights_request_id)
+    linked = requests.link_call(uow, subject.id, rights_request_id)
+    release = review.release_for(uow.session, linked, [subject.id]) if linked else None
     engine = request.app.state.engine
     now = clock()
     if format == "csv":
         body, media_type = (
-            stream_csv(engine, uow.tenant, subject.id, now),
+            stream_csv(engine, uow.tenant, subject.id, now, release=release),
             "text/csv; charset=utf-8",
         )
     else:
-        body, media_type = stream_json(engine, uow.tenant, subject.id, now), "application/json"
+        body, media_type = (
+            stream_json(engine, uow.tenant, subject.id, now, release=release),
+            "application/json",
+        )
     filename = f"subject-{subject.id}.{format}"
     return StreamingResponse(
         body,

@@ -369,6 +369,25 @@ class ReportAutomatedDecisionMaking(BaseModel):
     significance: str | None
 
 
+class ReportRedaction(BaseModel):
+    """A record released with data fields taken out."""
+
+    record_id: uuid.UUID
+    fields: list[str] = Field(description="The data fields taken out.")
+
+
+class ReportReview(BaseModel):
+    """Art 15(4): what this answer leaves out because it would adversely affect other
+    people's rights (their names, opinions about them), decided record by record."""
+
+    rights_request_id: uuid.UUID
+    article: str
+    withheld_records: int = Field(description="Records withheld as a whole.")
+    redacted: list[ReportRedaction] = Field(
+        description="Records released with fields taken out (not in `records`' data)."
+    )
+
+
 class AccessReport(BaseModel):
     """Everything Art 15 gives the subject a right to know, with every record held."""
 
@@ -405,4 +424,9 @@ class AccessReport(BaseModel):
         default_factory=list,
         description="The subject's objections to processing for a purpose (Art 21(1)), "
         "pending or decided, with the controller's reasons.",
+    )
+    third_party_review: ReportReview | None = Field(
+        default=None,
+        description="Released through a rights request: what its review of other people's "
+        "data (Art 15(4)) withheld or took out; `null` otherwise.",
     )

@@ -183,7 +183,10 @@ def complete_rights_request(
     A completed request cannot be changed (409). A request still awaiting verification
     can only be `refused` (409 otherwise; Art 11(2), 12(2)). Completion clears the
     requester's identifiers: the answer is sent, they are no longer needed. A requester
-    no subject matched is answered `fulfilled` with e.g. the note "no data held".
+    no subject matched is answered `fulfilled` with e.g. the note "no data held". An
+    access or portability request whose third-party review withheld or redacted
+    anything cannot be `fulfilled` (409): the person did not get everything, and is
+    told why — `partially_fulfilled` with `reasons` (Art 12(4), 15(4)).
 
     Requires scope `rights:write`.
     """

@@ -15,7 +15,7 @@ from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.core.pagination import PageParams, paginate
 from app.requests import deadlines
 from app.requests.deadlines import ART_12_3
-from app.requests.models import RightsRequest
+from app.requests.models import ReviewDecision, RightsRequest
 from app.requests.schemas import (
     NEEDS_REASONS,
     Channel,
@@ -26,6 +26,7 @@ from app.requests.schemas import (
     RequesterPublic,
     RequestStatus,
     RequestType,
+    ReviewDecisionKind,
     RightsRequestAskInformation,
     RightsRequestComplete,
     RightsRequestCreate,
@@ -287,6 +288,13 @@ def complete(
     if request.status == RequestStatus.awaiting_verification and body.outcome != Outcome.refused:
         # Art 11(2), 12(2): a person the controller cannot identify is refused, with reasons.
         raise Conflict("An unverified request can only be refused; verify it first.")
+    if body.outcome == Outcome.fulfilled and _review_left_out_anything(session, request):
+        # Art 12(4), 15(4): what the review withheld or took out is not given, and the
+        # person is told so, with the reasons — the answer is a partial one.
+        raise Conflict(
+            "The third-party review withheld or redacted records (Art 15(4)): complete as "
+            "`partially_fulfilled` with the reasons the person is told."
+        )
     request.status = RequestStatus.completed.value
     # The answer is sent: the requester's contact details are no longer needed
     # (Art 5(1)(c), (e)); the matched subject ids stay as the accountability record.
@@ -303,6 +311,18 @@ def complete(
     request.completed_at = now
     session.flush()
     return request
+
+
+def _review_left_out_anything(session: Session, request: RightsRequest) -> bool:
+    if request.type not in (RequestType.access, RequestType.portability):
+        return False
+    left_out = select(ReviewDecision.id).where(
+        ReviewDecision.rights_request_id == request.id,
+        col(ReviewDecision.decision).in_(
+            [ReviewDecisionKind.withhold.value, ReviewDecisionKind.redact.value]
+        ),
+    )
+    return session.exec(left_out.limit(1)).first() is not None
 
 
 def list_requests(

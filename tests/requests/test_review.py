@@ -203,7 +203,17 @@ def test_a_later_decision_replaces_the_earlier_and_a_completed_review_is_fixed(
     items = api.get(f"/v1/rights-requests/{rid}/review").json()["items"]
     assert len(items) == 3
 
-    done = api.post(f"/v1/rights-requests/{rid}/complete", json={"outcome": "fulfilled"})
+    # Something was withheld: the answer is a partial one, with the reasons.
+    full = api.post(f"/v1/rights-requests/{rid}/complete", json={"outcome": "fulfilled"})
+    assert full.status_code == 409, full.text
+    assert "partially_fulfilled" in full.json()["detail"]
+    done = api.post(
+        f"/v1/rights-requests/{rid}/complete",
+        json={
+            "outcome": "partially_fulfilled",
+            "reasons": "One record concerns other people and is not given (Art 15(4)).",
+        },
+    )
     assert done.status_code == 200, done.text
     late = decide(api, request, record_id=meeting, decision="withhold")
     assert late.status_code == 409, late.text
@@ -377,3 +387,15 @@ def test_the_released_html_report_has_exactly_the_released_json_content(
     assert TEXT["redacted_value"][lang] in document.text
     assert FIELDS["meeting"]["participants"][lang] in document.text
     assert "Bertil" not in html.text and COLLEAGUE_OPINION not in html.text
+
+
+def test_a_review_that_released_everything_allows_a_fulfilled_answer(
+    api: Api, clock: FrozenClock
+) -> None:
+    no_verification(api)
+    held = person_with_others_data(api)
+    request = open_access(api, held["subject"]["id"])
+    for record in (held["meeting"], held["note"]):
+        assert decide(api, request, record_id=record["id"], decision="release").status_code == 200
+    done = api.post(f"/v1/rights-requests/{request['id']}/complete", json={"outcome": "fulfilled"})
+    assert done.status_code == 200, done.text

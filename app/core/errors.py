@@ -376,7 +376,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the given error statuses."""
     descriptions = {
-        400: "Malformed request: a body that is not JSON, or a bad cursor.",
+        400: "Malformed request: a body that is not JSON, a bad cursor or a malformed `If-Match`.",
         401: "Missing, invalid or expired bearer token.",
         403: "The token lacks the scope this operation needs.",
         308: "The subject was merged into another: the same request goes to `Location`.",

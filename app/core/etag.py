@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from fastapi import Header
+from fastapi import Depends, Header
 
-from app.core.errors import PreconditionFailed
+from app.core.errors import BadRequest, PreconditionFailed
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag you last read; a stale one answers 412 and changes nothing.",
-    ),
-]
+# RFC 9110 §13.1.1: If-Match = "*" / #entity-tag; entity-tag = [ "W/" ] DQUOTE *etagc
+# DQUOTE, etagc = %x21 / %x23-7E / obs-text.
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+IF_MATCH_PATTERN = rf"^\s*(?:\*|{_ENTITY_TAG}(?:\s*,\s*{_ENTITY_TAG})*)\s*$"
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+MAX_IF_MATCH = 1024
+
+
+def if_match_header(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag you last read (e.g. `"3"`, or `*`); a stale one answers '
+            "412 and changes nothing, a malformed one 400.",
+            # Documented for clients; checked below, as a 400 rather than a 422.
+            json_schema_extra={"pattern": IF_MATCH_PATTERN, "maxLength": MAX_IF_MATCH},
+        ),
+    ] = None,
+) -> str | None:
+    """`If-Match` as sent, checked for its syntax before anything is read: a value that
+    is not `*` or a list of entity tags is a malformed request (400, RFC 9110 §15.5.1),
+    not a stale one (412)."""
+    if if_match is not None and (len(if_match) > MAX_IF_MATCH or not _IF_MATCH.match(if_match)):
+        raise BadRequest(
+            "`If-Match` is malformed: send `*` or the entity tag you read, quoted as in "
+            'the `ETag` header (e.g. `"3"`).'
+        )
+    return if_match
+
+
+IfMatch = Annotated[str | None, Depends(if_match_header)]
 
 
 def etag_for(version: int) -> str:

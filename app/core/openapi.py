@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from app.core.errors import PROBLEM_JSON
+from app.core.errors import PROBLEM_JSON, problem_responses
 from app.core.security import SCOPES
 
 DESCRIPTION = """
@@ -96,9 +96,41 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
         for operation in path_item.values():
             if isinstance(operation, dict):
                 _merge_security(operation)
+                _malformed_if_match(operation)
                 _problem_content(operation)
+                _optional_parameters_without_null(operation)
     app.openapi_schema = schema
     return schema
+
+
+def _malformed_if_match(operation: dict[str, Any]) -> None:
+    """An operation that reads `If-Match` answers 400 to a malformed one
+    (`app.core.etag.if_match_header`)."""
+    names = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "header"}
+    responses = operation.setdefault("responses", {})
+    if "If-Match" in names and "400" not in responses:
+        entry = problem_responses(400)[400]
+        content = {
+            media: {**body, "schema": {"$ref": "#/components/schemas/Problem"}}
+            for media, body in entry["content"].items()
+        }
+        responses["400"] = {"description": entry["description"], "content": content}
+
+
+def _optional_parameters_without_null(operation: dict[str, Any]) -> None:
+    """An optional query or header parameter is left out, never sent as null: its schema
+    is the value's own (`{"type": "string", "pattern": ...}`), not `anyOf [string,
+    null]`, which tools read as licence to send the text "null" (in a header, e.g.
+    `If-Match: null`). Keywords beside the `anyOf` (description, pattern) are kept."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        options = schema.get("anyOf")
+        if parameter.get("required") or not isinstance(options, list):
+            continue
+        values = [option for option in options if option != {"type": "null"}]
+        if len(values) == 1 and len(options) == 2:
+            rest = {key: value for key, value in schema.items() if key != "anyOf"}
+            parameter["schema"] = {**values[0], **rest}
 
 
 def _merge_security(operation: dict[str, Any]) -> None:

@@ -118,6 +118,18 @@ class Gone(AppError):
     title = "Gone"
 
 
+class MethodNotAllowed(AppError):
+    """The path exists, but not with this method; `Allow` lists those it takes."""
+
+    status = 405
+    slug = "method-not-allowed"
+    title = "Method not allowed"
+
+    def __init__(self, allow: str):
+        super().__init__(f"This resource takes {allow} only.")
+        self.headers = {"Allow": allow}
+
+
 class NotAcceptable(AppError):
     """None of the media types the resource is available as is acceptable (`Accept`)."""
 

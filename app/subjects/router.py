@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from app.audit.service import record_event
 from app.core.clock import session_now
 from app.core.deps import SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
-from app.core.errors import problem_responses
+from app.core.errors import MethodNotAllowed, problem_responses
 from app.core.etag import IfMatch, check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
 from app.subjects import merge, service
@@ -65,6 +65,17 @@ def create_subject(body: SubjectCreate, uow: UnitOfWorkDep, response: Response) 
     response.headers["Location"] = f"/v1/subjects/{subject.id}"
     response.headers["ETag"] = etag_for(subject.version)
     return service.subject_view(uow.session, subject, hash_secret=_hash_secret(uow))
+
+
+@router.api_route(
+    "/subjects/search",
+    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+def search_subjects_other_methods() -> None:
+    """Search takes a POST (identifiers go in the body, never in the URL); without this
+    route a GET would fall into `/subjects/{subject_id}` and read "search" as an id."""
+    raise MethodNotAllowed("POST")
 
 
 @router.post(

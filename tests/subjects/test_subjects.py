@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from tests.conftest import CONTACT, INVOICE_2024, MEETING, NETWORK, NOTE, ORGANISATION, Api
 
 
@@ -159,3 +161,13 @@ def test_unknown_ids_are_404(api: Api) -> None:
         assert response.status_code == 404, url
         assert response.headers["content-type"] == "application/problem+json"
     assert api.post(f"/v1/subjects/{missing}/records", json=NOTE).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_search_takes_post_only(api: Api, method: str) -> None:
+    """`/v1/subjects/search` is not read as a subject id: other methods are 405 with
+    `Allow: POST`, not a 422 about a malformed id."""
+    response = api.client.request(method, "/v1/subjects/search", headers=api.headers())
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "POST"
+    assert response.headers["content-type"] == "application/problem+json"

@@ -13,7 +13,6 @@ from app.erasure import service
 from app.erasure.schemas import ErasureReport, PurgePreview
 from app.requests import service as requests
 from app.subjects import service as subjects
-from app.subjects.schemas import SubjectStatus
 
 router = APIRouter(tags=["erasure"])
 
@@ -55,14 +54,14 @@ def erase_subject(
     """
     subject = subjects.get_locked_subject(uow.session, subject_id)  # a merged id: 308
     requests.link_call(uow, subject.id, rights_request_id)
-    now = clock()
-    if subject.status == SubjectStatus.erased:
-        return service.current_report(uow.session, subject, now=now)
-    if dry_run:
-        return service.report(
-            subject, service.plan(uow.session, subject, now=now), dry_run=True, erased_at=None
-        )
-    return service.erase(uow.session, subject, actor=uow.actor, tenant_id=uow.tenant, now=now)
+    return service.erase_or_report(
+        uow.session,
+        subject,
+        dry_run=dry_run,
+        actor=uow.actor,
+        tenant_id=uow.tenant,
+        now=clock(),
+    )
 
 
 @router.get(

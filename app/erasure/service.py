@@ -163,6 +163,25 @@ def erase(
     return result
 
 
+def erase_or_report(
+    session: Session,
+    subject: Subject,
+    *,
+    dry_run: bool,
+    actor: str,
+    tenant_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The erasure of a subject whose row lock the caller holds: an erased subject
+    answers its current report (erasing twice is not an error); a dry run answers the
+    plan and changes nothing; otherwise `erase`."""
+    if subject.status == SubjectStatus.erased:
+        return current_report(session, subject, now=now)
+    if dry_run:
+        return report(subject, plan(session, subject, now=now), dry_run=True, erased_at=None)
+    return erase(session, subject, actor=actor, tenant_id=tenant_id, now=now)
+
+
 def current_report(session: Session, subject: Subject, *, now: datetime) -> dict[str, Any]:
     """The stored report brought up to date: records the purge deleted since count as
     erased, and kept records show the holds that cover them now (none: awaiting the

@@ -138,14 +138,17 @@ def purge_preview(
     session: SessionDep,
     clock: ClockDep,
     limit: Annotated[
-        int, Query(ge=1, le=500, description="Most record ids listed per group.")
+        int, Query(ge=1, le=500, description="Most ids listed per group and of requests.")
     ] = 50,
 ) -> PurgePreview:
     """The records of the tenant that the purge would delete now — computed by the same
     decision the purge makes, as of the service clock — grouped by category and reason:
     past the maximum of a `delete_after` rule (Art 5(1)(e), named with its reference),
     or kept records of an erased subject whose holds have ended. Records past a maximum
-    that a hold keeps are counted apart (holds always win). Ids only, no personal data.
+    that a hold keeps are counted apart (holds always win). `rights_requests` counts the
+    completed rights requests past the tenant's `rights_request_retention_months` (from
+    the day of completion, in the tenant's time zone), which the purge deletes with what
+    belongs to them. Ids only, no personal data.
 
     Requires scope `rights:read`.
     """

@@ -101,6 +101,8 @@ class PurgePreview(BaseModel):
                         "record_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a73"],
                     }
                 ],
+                "rights_requests": 1,
+                "rights_request_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a90"],
             }
         }
     )
@@ -111,6 +113,11 @@ class PurgePreview(BaseModel):
         description="Records past a maximum that a hold keeps (holds always win)."
     )
     groups: list[PurgePreviewGroup]
+    rights_requests: int = Field(
+        description="Completed rights requests past the tenant's "
+        "`rights_request_retention_months` (Art 5(1)(e)), deleted with what belongs to them."
+    )
+    rights_request_ids: list[uuid.UUID] = Field(description="The first of their ids, in order.")
 
 
 class RequestErasureReport(BaseModel):

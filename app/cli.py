@@ -126,12 +126,15 @@ def _purge(args: argparse.Namespace) -> int:
     print(
         f"purge {run_id}: examined {report.examined} records, purged {report.purged}, "
         f"still held {report.still_held}, held past a maximum {report.held_past_maximum}, "
-        f"subjects touched {len(report.subjects)}"
+        f"subjects touched {len(report.subjects)}, "
+        f"rights requests deleted {sum(len(ids) for ids in report.rights_requests.values())}"
     )
     for (tenant, category, reason, rule), group in sorted(
         report.groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or "")
     ):
         print(f"  {tenant} {category} {reason} {rule or '-'}: {len(group.record_ids)}")
+    for tenant, ids in sorted(report.rights_requests.items()):
+        print(f"  {tenant} rights requests past retention: {len(ids)}")
     return 0
 
 
@@ -144,12 +147,15 @@ def _purge_preview(engine: Any, *, tenants: list[str] | None, batch: int) -> int
     now = utcnow()
     with system_session(engine) as session:
         report = preview(session, now=now, tenants=tenants, batch=batch)
-    by_tenant = sorted({group.tenant_id for group in report.groups.values()})
+    by_tenant = sorted(
+        {group.tenant_id for group in report.groups.values()} | set(report.rights_requests)
+    )
     document = {
         "dry_run": True,
         "as_of": now.isoformat().replace("+00:00", "Z"),
         "records": report.purged,
         "held_past_maximum": report.held_past_maximum,
+        "rights_requests": sum(len(ids) for ids in report.rights_requests.values()),
         "tenants": {
             tenant: preview_report(report, now=now, limit=50, tenant_id=tenant).model_dump(
                 mode="json", exclude={"as_of", "held_past_maximum"}
@@ -255,8 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     purge = commands.add_parser(
         "purge",
-        help="delete records past a maximum retention, and kept records of erased subjects "
-        "whose holds have ended (holds always win)",
+        help="delete records past a maximum retention, kept records of erased subjects "
+        "whose holds have ended (holds always win), and completed rights requests past "
+        "the tenant's retention of them",
     )
     purge.add_argument(
         "--batch",
@@ -267,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--tenant",
         action="append",
-        help="purge only this tenant's records (repeatable); default: every tenant's",
+        help="purge only this tenant's data (repeatable); default: every tenant's",
     )
     purge.add_argument(
         "--dry-run",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,36 +31,35 @@ class ErasureCounts(BaseModel):
     kept: int
 
 
+_ERASURE_REPORT_EXAMPLE: dict[str, Any] = {
+    "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+    "status": "erased",
+    "dry_run": False,
+    "erased_at": "2026-11-25T09:30:00Z",
+    "erased": [{"id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71", "category": "contact"}],
+    "kept": [
+        {
+            "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a72",
+            "category": "sales_document",
+            "until": "2031-12-31",
+            "holds": [
+                {
+                    "kind": "statutory",
+                    "id": "se-bfl-7-2",
+                    "reference": "Bokföringslagen (1999:1078) 7 kap. 2 §",
+                    "until": "2031-12-31",
+                }
+            ],
+        }
+    ],
+    "counts": {"erased": 1, "kept": 1},
+}
+
+
 class ErasureReport(BaseModel):
     """What was (or, in a dry run, would be) erased and kept, why and until when."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
-                "status": "erased",
-                "dry_run": False,
-                "erased_at": "2026-11-25T09:30:00Z",
-                "erased": [{"id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71", "category": "contact"}],
-                "kept": [
-                    {
-                        "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a72",
-                        "category": "sales_document",
-                        "until": "2031-12-31",
-                        "holds": [
-                            {
-                                "kind": "statutory",
-                                "id": "se-bfl-7-2",
-                                "reference": "Bokföringslagen (1999:1078) 7 kap. 2 §",
-                                "until": "2031-12-31",
-                            }
-                        ],
-                    }
-                ],
-                "counts": {"erased": 1, "kept": 1},
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": _ERASURE_REPORT_EXAMPLE})
 
     subject_id: uuid.UUID
     status: str
@@ -102,6 +101,8 @@ class PurgePreview(BaseModel):
                         "record_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a73"],
                     }
                 ],
+                "rights_requests": 1,
+                "rights_request_ids": ["019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a90"],
             }
         }
     )
@@ -112,3 +113,29 @@ class PurgePreview(BaseModel):
         description="Records past a maximum that a hold keeps (holds always win)."
     )
     groups: list[PurgePreviewGroup]
+    rights_requests: int = Field(
+        description="Completed rights requests past the tenant's "
+        "`rights_request_retention_months` (Art 5(1)(e)), deleted with what belongs to them."
+    )
+    rights_request_ids: list[uuid.UUID] = Field(description="The first of their ids, in order.")
+
+
+class RequestErasureReport(BaseModel):
+    """The erasure of every subject a rights request covers (duplicates included)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "rights_request_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a80",
+                "dry_run": False,
+                "subjects": [_ERASURE_REPORT_EXAMPLE],
+            }
+        }
+    )
+
+    rights_request_id: uuid.UUID
+    dry_run: bool
+    subjects: list[ErasureReport] = Field(
+        description="One report per subject the request covers, in id order (a subject "
+        "merged into another is covered by that one, once); empty: no data is held."
+    )

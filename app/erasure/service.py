@@ -5,7 +5,8 @@ hold requires, and say exactly what was erased and what was kept, why and until 
 carries the plan out in the caller's one transaction; `purge_once` later deletes
 kept records whose holds have all ended, and — for every subject, erased or not —
 records past the maximum of a `delete_after` rule (Art 5(1)(e)) that no hold covers,
-safely from several replicas at once; `preview` says what it would delete.
+safely from several replicas at once; and completed rights requests past the tenant's
+retention of them (`app.requests.retention`). `preview` says what it would delete.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from app.notifications.models import Recipient
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.objections.models import Objection
+from app.requests import retention as request_retention
 from app.retention.holds import (
     Hold,
     SubjectRetention,
@@ -161,6 +163,25 @@ def erase(
     session.flush()
     session.expire_all()
     return result
+
+
+def erase_or_report(
+    session: Session,
+    subject: Subject,
+    *,
+    dry_run: bool,
+    actor: str,
+    tenant_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The erasure of a subject whose row lock the caller holds: an erased subject
+    answers its current report (erasing twice is not an error); a dry run answers the
+    plan and changes nothing; otherwise `erase`."""
+    if subject.status == SubjectStatus.erased:
+        return current_report(session, subject, now=now)
+    if dry_run:
+        return report(subject, plan(session, subject, now=now), dry_run=True, erased_at=None)
+    return erase(session, subject, actor=actor, tenant_id=tenant_id, now=now)
 
 
 def current_report(session: Session, subject: Subject, *, now: datetime) -> dict[str, Any]:
@@ -370,6 +391,8 @@ class PurgeReport:
     held_past_maximum: int = 0
     subjects: set[tuple[str, uuid.UUID]] = field(default_factory=set)
     groups: dict[tuple[str, str, str, str | None], PurgeGroup] = field(default_factory=dict)
+    # Completed rights requests past the tenant's retention of them, by tenant.
+    rights_requests: dict[str, list[uuid.UUID]] = field(default_factory=dict)
 
     def count(self, candidate: Candidate, verdict: Verdict) -> None:
         assert verdict.reason is not None
@@ -394,14 +417,28 @@ def preview(
     batch: int = 5000,
 ) -> PurgeReport:
     """What `purge_once` would delete at `now`, and why — the same scan and `decide`,
-    without locks or changes. In a tenant session it sees that tenant only."""
+    and the same rights requests, without locks or changes. In a tenant session it sees
+    that tenant only."""
     result = PurgeReport()
+    _preview_records(session, now=now, tenants=tenants, batch=batch, result=result)
+    result.rights_requests = request_retention.past_retention(session, now=now, tenants=tenants)
+    return result
+
+
+def _preview_records(
+    session: Session,
+    *,
+    now: datetime,
+    tenants: Collection[str] | None,
+    batch: int,
+    result: PurgeReport,
+) -> None:
     scope = _maximum_scope(session, tenants)
     after: tuple[uuid.UUID, uuid.UUID] | None = None
     while True:
         candidates = _scan(session, now=now, tenants=tenants, scope=scope, after=after, batch=batch)
         if not candidates:
-            return result
+            return
         after = (candidates[-1].subject_id, candidates[-1].record_id)
         for candidate, verdict in _verdicts(session, candidates, now=now):
             result.examined += 1
@@ -419,7 +456,14 @@ def preview_report(
     report: PurgeReport, *, now: datetime, limit: int, tenant_id: str | None = None
 ) -> PurgePreview:
     """The preview as the API answers it (of one tenant, or of every tenant in the
-    report): counts per category and reason/rule, and the first `limit` ids of each."""
+    report): counts per category and reason/rule, and the first `limit` ids of each;
+    the rights requests past retention, and the first `limit` of their ids."""
+    requests = [
+        request_id
+        for tenant, ids in sorted(report.rights_requests.items())
+        if tenant_id is None or tenant == tenant_id
+        for request_id in ids
+    ]
     groups = [
         PurgePreviewGroup(
             category=group.category,
@@ -437,6 +481,8 @@ def preview_report(
         records=sum(g.records for g in groups),
         held_past_maximum=report.held_past_maximum,
         groups=groups,
+        rights_requests=len(requests),
+        rights_request_ids=requests[:limit],
     )
 
 
@@ -460,10 +506,25 @@ def purge_once(
     exclusively, so neither can interleave), their candidate records are claimed
     `FOR UPDATE SKIP LOCKED` (PostgreSQL: concurrent purges never take the same row),
     and the decision is made again under those locks on what is stored now. Kept records
-    of erased subjects that are still held get their new `kept_until`. `tenants` limits
-    the purge to those tenants' records (default: every tenant's).
+    of erased subjects that are still held get their new `kept_until`. Then completed
+    rights requests past the tenant's retention of them are deleted. `tenants` limits
+    the purge to those tenants' data (default: every tenant's).
     """
     result = PurgeReport()
+    _purge_records(engine, now=now, batch=batch, run_id=run_id, tenants=tenants, result=result)
+    _purge_requests(engine, now=now, run_id=run_id, tenants=tenants, result=result)
+    return result
+
+
+def _purge_records(
+    engine: Engine,
+    *,
+    now: datetime,
+    batch: int,
+    run_id: str,
+    tenants: Collection[str] | None,
+    result: PurgeReport,
+) -> None:
     after: tuple[uuid.UUID, uuid.UUID] | None = None
     while True:
         with system_session(engine) as session:
@@ -472,7 +533,7 @@ def purge_once(
                 session, now=now, tenants=tenants, scope=scope, after=after, batch=batch
             )
             if not candidates:
-                return result
+                return
             after = (candidates[-1].subject_id, candidates[-1].record_id)
             result.examined += len(candidates)
             verdicts = _verdicts(session, candidates, now=now)
@@ -490,6 +551,39 @@ def purge_once(
                 claimed = _lock_and_claim(session, [c for c in candidates if c.subject_id in work])
                 _apply(session, _verdicts(session, claimed, now=now), now, run_id, result)
             session.commit()
+
+
+def _purge_requests(
+    engine: Engine,
+    *,
+    now: datetime,
+    run_id: str,
+    tenants: Collection[str] | None,
+    result: PurgeReport,
+) -> None:
+    """Delete the completed rights requests past their tenant's retention (Art 5(1)(e)),
+    one transaction per tenant, claimed so that concurrent purges never take the same.
+    Each deletion is audited; audit events are append-only and keep the request's id."""
+    with system_session(engine) as session:
+        tenant_ids = request_retention.tenants_with_completed(session, tenants)
+    for tenant_id in tenant_ids:
+        with system_session(engine) as session:
+            ids = request_retention.due_in_tenant(session, tenant_id, now=now, lock=True)
+            for chunk in _chunks(ids):
+                request_retention.delete_requests(session, chunk)
+            for request_id in ids:
+                record_event(
+                    session,
+                    actor=PURGE_ACTOR,
+                    action="rights_request.purge",
+                    request_id=run_id,
+                    status_code=200,
+                    rights_request_id=request_id,
+                    tenant_id=tenant_id,
+                )
+            session.commit()
+        if ids:
+            result.rights_requests[tenant_id] = ids
 
 
 def _chunks(ids: list[uuid.UUID], size: int = 1000) -> list[list[uuid.UUID]]:

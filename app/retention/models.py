@@ -108,6 +108,8 @@ class StoredTenantSettings(Versioned, TenantScoped, table=True):
     time_zone: str = Field(max_length=64)
     financial_year_end: str = Field(max_length=5)
     verification_required: bool
+    # Settings stored before this one existed take its default (`app.retention.settings`).
+    rights_request_retention_months: int = Field(sa_column_kwargs={"server_default": "36"})
     version: int = Field(default=1)
     updated_at: datetime = timestamp_field()
     updated_by: str = Field(max_length=200)

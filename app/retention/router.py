@@ -206,9 +206,11 @@ def release_legal_hold(hold_id: uuid.UUID, uow: UnitOfWorkDep, clock: ClockDep) 
 def get_tenant_settings(session: SessionDep, response: Response) -> TenantSettingsPublic:
     """The tenant's `time_zone` (retention periods end at the end of a day there),
     `financial_year_end` (`MM-DD`, for sales documents without their own; Bokföringslagen
-    7 kap. 2 §) and `verification_required` (rights requests await identity
-    verification). Until set, the defaults apply (`is_default: true`, version 0):
-    `Europe/Stockholm`, `12-31`, `true`. The `ETag` header carries the version.
+    7 kap. 2 §), `verification_required` (rights requests await identity
+    verification) and `rights_request_retention_months` (how long a completed rights
+    request is kept, as the controller's accountability record, Art 5(2); then the purge
+    deletes it, Art 5(1)(e)). Until set, the defaults apply (`is_default: true`, version
+    0): `Europe/Stockholm`, `12-31`, `true`, `36`. The `ETag` header carries the version.
 
     Requires scope `admin`.
     """
@@ -235,7 +237,8 @@ def replace_tenant_settings(
 ) -> TenantSettingsPublic:
     """Replace the settings (an omitted field takes its default), validated: an IANA
     time zone (422 otherwise), a `financial_year_end` that is a day of its month (`02-30`
-    answers 422; `02-29` means the last day of February). With `If-Match`, a stale
+    answers 422; `02-29` means the last day of February), a
+    `rights_request_retention_months` from 1 to 120 (422 otherwise). With `If-Match`, a stale
     version answers 412. The financial year applies to sales documents without their
     own `financial_year_end`, also to those already stored; a change that would shorten
     the retention of a record held today (e.g. from `04-30` back to `12-31`) answers 409 —

@@ -11,6 +11,8 @@
   2025-04-30) until 2032-12-31, not 2031-12-31. `02-29` means the last day of February.
 - `verification_required` (default `true`): whether a new rights request awaits
   verification of the person's identity (Art 12(6)).
+- `rights_request_retention_months` (1 to 120, default 36): how long a completed rights
+  request is kept after its completion (`app.requests.retention`).
 
 `tenant_settings(session)` answers the defaults for a tenant that never set them.
 """
@@ -24,7 +26,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,6 +36,12 @@ from app.retention.models import StoredTenantSettings
 
 DEFAULT_TIME_ZONE = "Europe/Stockholm"
 DEFAULT_FINANCIAL_YEAR_END = "12-31"
+# A rights request is the controller's accountability record (GDPR Art 5(2), 12, 24): it
+# is kept to answer the person, IMY or a court about how the request was handled. Storage
+# limitation (Art 5(1)(e)) still applies to it, and no law fixes the period, so the tenant
+# chooses it; 36 months is the default.
+DEFAULT_RIGHTS_REQUEST_RETENTION_MONTHS = 36
+MAX_RIGHTS_REQUEST_RETENTION_MONTHS = 120
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
@@ -54,6 +62,7 @@ class TenantSettings:
     time_zone: str = DEFAULT_TIME_ZONE
     financial_year_end: str = DEFAULT_FINANCIAL_YEAR_END
     verification_required: bool = True
+    rights_request_retention_months: int = DEFAULT_RIGHTS_REQUEST_RETENTION_MONTHS
     version: int = 0  # the ETag; 0 while the defaults apply
 
     @property
@@ -90,6 +99,7 @@ def _from_row(row: StoredTenantSettings | None) -> TenantSettings:
         time_zone=row.time_zone,
         financial_year_end=row.financial_year_end,
         verification_required=row.verification_required,
+        rights_request_retention_months=row.rights_request_retention_months,
         version=row.version,
     )
 
@@ -118,6 +128,7 @@ class TenantSettingsIn(BaseModel):
                     "time_zone": "Europe/Stockholm",
                     "financial_year_end": "04-30",
                     "verification_required": True,
+                    "rights_request_retention_months": 36,
                 }
             ]
         },
@@ -137,6 +148,14 @@ class TenantSettingsIn(BaseModel):
     )
     verification_required: StrictBool = Field(
         default=True, description="New rights requests await verification of identity."
+    )
+    rights_request_retention_months: StrictInt = Field(
+        default=DEFAULT_RIGHTS_REQUEST_RETENTION_MONTHS,
+        ge=1,
+        le=MAX_RIGHTS_REQUEST_RETENTION_MONTHS,
+        description="Months a completed rights request is kept after its completion (the "
+        "controller's accountability record, Art 5(2)); then the purge deletes it "
+        "(Art 5(1)(e)).",
     )
 
     @field_validator("time_zone")
@@ -167,6 +186,7 @@ class TenantSettingsPublic(BaseModel):
                 "time_zone": "Europe/Stockholm",
                 "financial_year_end": "04-30",
                 "verification_required": True,
+                "rights_request_retention_months": 36,
                 "version": 1,
                 "is_default": False,
             }
@@ -176,6 +196,7 @@ class TenantSettingsPublic(BaseModel):
     time_zone: str
     financial_year_end: str
     verification_required: bool
+    rights_request_retention_months: int
     version: int = Field(description="The ETag; 0 while the defaults apply.")
     is_default: bool = Field(description="Never set: the defaults apply.")
 
@@ -185,6 +206,7 @@ def to_public(settings: TenantSettings) -> TenantSettingsPublic:
         time_zone=settings.time_zone,
         financial_year_end=settings.financial_year_end,
         verification_required=settings.verification_required,
+        rights_request_retention_months=settings.rights_request_retention_months,
         version=settings.version,
         is_default=settings.version == 0,
     )

@@ -171,3 +171,42 @@ def test_stored_requests_match_their_subject_and_requester_only_ones_go_on_downg
         assert [(r.id, r.status) for r in rows] == [(stored, "open")]
     finally:
         engine.dispose()
+
+
+def test_stored_settings_keep_requests_36_months_and_the_setting_goes_on_downgrade(
+    backend: str, blank_database: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = blank_database(backend, tmp_path_factory.mktemp("request-retention"))
+    upgrade(url, "d1a7c3e5f820")
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                tenant_settings.insert().values(
+                    tenant_id="se",
+                    id=uuid.uuid4(),
+                    time_zone="Europe/Stockholm",
+                    financial_year_end="04-30",
+                    verification_required=False,
+                    version=3,
+                    updated_at=utc("2026-11-25T12:00:00Z"),
+                    updated_by="admin",
+                )
+            )
+        upgrade(url)
+        with engine.connect() as conn:
+            stored = conn.execute(
+                sa.text(
+                    "SELECT financial_year_end, version, rights_request_retention_months "
+                    "FROM tenant_settings"
+                )
+            ).one()
+        assert tuple(stored) == ("04-30", 3, 36)
+
+        downgrade(url, "d1a7c3e5f820")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("tenant_settings")}
+            assert "rights_request_retention_months" not in columns
+            assert conn.execute(sa.text("SELECT count(*) FROM tenant_settings")).scalar_one() == 1
+    finally:
+        engine.dispose()

@@ -159,6 +159,7 @@ def test_tenant_settings_defaults_validation_etag_and_isolation(
         "time_zone": "Europe/Stockholm",
         "financial_year_end": "12-31",
         "verification_required": True,
+        "rights_request_retention_months": 36,
         "version": 0,
         "is_default": True,
     }
@@ -188,7 +189,12 @@ def test_tenant_settings_defaults_validation_etag_and_isolation(
     assert stale.status_code == 412
     put = api.client.put("/v1/tenant-settings", json=body, headers={**admin, "If-Match": '"0"'})
     assert put.status_code == 200 and put.headers["ETag"] == '"1"'
-    assert put.json() == {**body, "version": 1, "is_default": False}
+    assert put.json() == {
+        **body,
+        "rights_request_retention_months": 36,  # omitted: its default
+        "version": 1,
+        "is_default": False,
+    }
     again = api.client.put("/v1/tenant-settings", json=body, headers={**admin, "If-Match": '"0"'})
     assert again.status_code == 412
     assert api.get("/v1/tenant-settings").json()["time_zone"] == "Europe/Helsinki"

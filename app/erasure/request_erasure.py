@@ -24,9 +24,8 @@ from sqlmodel import Session
 from app.core.errors import Conflict, NotFound, ServiceUnavailable
 from app.erasure import service
 from app.requests.models import RightsRequest
-from app.requests.release import covered_subjects
 from app.requests.schemas import RequestStatus, RequestType
-from app.requests.service import get_request
+from app.requests.service import covered_subjects, get_request
 from app.subjects.models import Subject
 from app.subjects.schemas import SubjectStatus
 

@@ -6,7 +6,7 @@ tenant that never stored settings has the defaults anyway. Downgrading drops the
 column: completed requests are then kept without end again, as before.
 
 Revision ID: a3f6c2d8e417
-Revises: d1a7c3e5f820
+Revises: e2f4a6c8b013
 Create Date: 2026-11-25 21:50:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a3f6c2d8e417"
-down_revision: str | None = "d1a7c3e5f820"
+down_revision: str | None = "e2f4a6c8b013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

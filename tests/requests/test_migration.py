@@ -177,7 +177,7 @@ def test_stored_settings_keep_requests_36_months_and_the_setting_goes_on_downgra
     backend: str, blank_database: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     url = blank_database(backend, tmp_path_factory.mktemp("request-retention"))
-    upgrade(url, "d1a7c3e5f820")
+    upgrade(url, "e2f4a6c8b013")
     engine = create_db_engine(url)
     try:
         with engine.begin() as conn:
@@ -203,7 +203,7 @@ def test_stored_settings_keep_requests_36_months_and_the_setting_goes_on_downgra
             ).one()
         assert tuple(stored) == ("04-30", 3, 36)
 
-        downgrade(url, "d1a7c3e5f820")
+        downgrade(url, "e2f4a6c8b013")
         with engine.connect() as conn:
             columns = {c["name"] for c in sa.inspect(conn).get_columns("tenant_settings")}
             assert "rights_request_retention_months" not in columns

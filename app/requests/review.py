@@ -10,7 +10,8 @@ that ground: release what can be released, take out what cannot.
 So, for one rights request:
 
 - the records of the subjects it covers in a category that may carry others' data
-  (`REVIEW_CATEGORIES`, by default `note` and `meeting`) each need a decision before
+  (the tenant's `third_party_review_categories`, by default `note` and `meeting`: a
+  note's free text about the relationship, a meeting's participants) each need a decision before
   anything is released through the request: `release`, `redact` (named data fields
   taken out) or `withhold` (the whole record). Any other record of those subjects may be
   decided on too;
@@ -45,14 +46,12 @@ from app.requests.schemas import (
     ReviewState,
 )
 from app.requests.service import covered_subjects, get_request
+from app.retention.settings import tenant_settings
 from app.rights.schemas import ReportRedaction, ReportReview
 from app.subjects.categories import DATA_MODELS, Category
 from app.subjects.models import Record
 from app.subjects.schemas import RecordPublic
 
-# Categories whose records may carry other people's data (a note's free text about the
-# relationship, a meeting's participants): reviewed before release (Art 15(4)).
-REVIEW_CATEGORIES: tuple[Category, ...] = (Category.note, Category.meeting)
 REVIEW_ARTICLE = {"sv": "artikel 15.4 i dataskyddsförordningen", "en": "GDPR Art 15(4)"}
 
 
@@ -118,12 +117,18 @@ def _decided(request_id: uuid.UUID) -> Any:
     return select(ReviewDecision.record_id).where(ReviewDecision.rights_request_id == request_id)
 
 
+def review_categories(session: Session) -> list[str]:
+    """The tenant's categories that may carry other people's data."""
+    return list(tenant_settings(session).third_party_review_categories)
+
+
 def _pending(session: Session, request_id: uuid.UUID, subject_ids: Sequence[uuid.UUID]) -> int:
-    if not subject_ids:
+    categories = review_categories(session)
+    if not subject_ids or not categories:
         return 0
     statement = select(func.count(col(Record.id))).where(
         col(Record.subject_id).in_(subject_ids),
-        col(Record.category).in_([c.value for c in REVIEW_CATEGORIES]),
+        col(Record.category).in_(categories),
         col(Record.id).not_in(_decided(request_id)),
     )
     return int(session.exec(statement).one())
@@ -133,13 +138,14 @@ def review_state(session: Session, request_id: uuid.UUID, *, page: PageParams) -
     """The records to review (and those decided), in record id order, one page."""
     request = get_request(session, request_id)
     subject_ids = [s.id for s in covered_subjects(session, request)]
+    categories = review_categories(session)
     items: list[ReviewItem] = []
     next_cursor = None
     if subject_ids:
         statement = select(Record).where(
             col(Record.subject_id).in_(subject_ids),
             or_(
-                col(Record.category).in_([c.value for c in REVIEW_CATEGORIES]),
+                col(Record.category).in_(categories),
                 col(Record.id).in_(_decided(request.id)),
             ),
         )
@@ -158,11 +164,11 @@ def review_state(session: Session, request_id: uuid.UUID, *, page: PageParams) -
                 )
             )
         }
-        items = [_item(record, decisions.get(record.id)) for record in records]
+        items = [_item(record, decisions.get(record.id), categories) for record in records]
     pending = _pending(session, request.id, subject_ids)
     return ReviewState(
         rights_request_id=request.id,
-        categories=[c.value for c in REVIEW_CATEGORIES],
+        categories=categories,
         pending=pending,
         complete=pending == 0,
         items=items,
@@ -170,10 +176,10 @@ def review_state(session: Session, request_id: uuid.UUID, *, page: PageParams) -
     )
 
 
-def _item(record: Record, decision: ReviewDecision | None) -> ReviewItem:
+def _item(record: Record, decision: ReviewDecision | None, categories: Sequence[str]) -> ReviewItem:
     return ReviewItem(
         record=RecordPublic.model_validate(record),
-        review_required=record.category in {c.value for c in REVIEW_CATEGORIES},
+        review_required=record.category in categories,
         decision=ReviewDecisionKind(decision.decision) if decision else None,
         fields=list(decision.fields) if decision else [],
         decided_at=decision.decided_at if decision else None,
@@ -226,7 +232,7 @@ def decide(
         decision.decided_by = actor
         decision.decided_at = now
     session.flush()
-    return _item(record, decision), request
+    return _item(record, decision, review_categories(session)), request
 
 
 def _check_fields(category: Category, fields: Sequence[str]) -> None:

@@ -110,6 +110,11 @@ class StoredTenantSettings(Versioned, TenantScoped, table=True):
     verification_required: bool
     # Settings stored before this one existed take its default (`app.retention.settings`).
     rights_request_retention_months: int = Field(sa_column_kwargs={"server_default": "36"})
+    third_party_review_categories: list[str] = Field(
+        default_factory=lambda: ["note", "meeting"],
+        sa_type=JSONType,
+        sa_column_kwargs={"server_default": '["note", "meeting"]'},
+    )
     version: int = Field(default=1)
     updated_at: datetime = timestamp_field()
     updated_by: str = Field(max_length=200)

@@ -209,8 +209,11 @@ def get_tenant_settings(session: SessionDep, response: Response) -> TenantSettin
     7 kap. 2 §), `verification_required` (rights requests await identity
     verification) and `rights_request_retention_months` (how long a completed rights
     request is kept, as the controller's accountability record, Art 5(2); then the purge
-    deletes it, Art 5(1)(e)). Until set, the defaults apply (`is_default: true`, version
-    0): `Europe/Stockholm`, `12-31`, `true`, `36`. The `ETag` header carries the version.
+    deletes it, Art 5(1)(e)) and `third_party_review_categories` (the record categories
+    reviewed for other people's data before a rights request releases anything, Art
+    15(4)). Until set, the defaults apply (`is_default: true`, version 0):
+    `Europe/Stockholm`, `12-31`, `true`, `36`, `["note", "meeting"]`. The `ETag` header
+    carries the version.
 
     Requires scope `admin`.
     """
@@ -238,7 +241,9 @@ def replace_tenant_settings(
     """Replace the settings (an omitted field takes its default), validated: an IANA
     time zone (422 otherwise), a `financial_year_end` that is a day of its month (`02-30`
     answers 422; `02-29` means the last day of February), a
-    `rights_request_retention_months` from 1 to 120 (422 otherwise). With `If-Match`, a stale
+    `rights_request_retention_months` from 1 to 120 (422 otherwise), record categories in
+    `third_party_review_categories` (422 for an unknown one; a repeat counts once; a
+    change applies to the reviews of open requests at once). With `If-Match`, a stale
     version answers 412. The financial year applies to sales documents without their
     own `financial_year_end`, also to those already stored; a change that would shorten
     the retention of a record held today (e.g. from `04-30` back to `12-31`) answers 409 —

@@ -13,6 +13,9 @@
   verification of the person's identity (Art 12(6)).
 - `rights_request_retention_months` (1 to 120, default 36): how long a completed rights
   request is kept after its completion (`app.requests.retention`).
+- `third_party_review_categories` (default `note` and `meeting`): the record categories
+  that may carry other people's data, reviewed in a rights request before anything is
+  released through it (Art 15(4), `app.requests.review`).
 
 `tenant_settings(session)` answers the defaults for a tenant that never set them.
 """
@@ -25,6 +28,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +37,7 @@ from sqlmodel import Session, col, select
 from app.core.errors import Conflict
 from app.core.etag import check_if_match
 from app.retention.models import StoredTenantSettings
+from app.subjects.categories import Category
 
 DEFAULT_TIME_ZONE = "Europe/Stockholm"
 DEFAULT_FINANCIAL_YEAR_END = "12-31"
@@ -41,6 +46,9 @@ DEFAULT_FINANCIAL_YEAR_END = "12-31"
 # limitation (Art 5(1)(e)) still applies to it, and no law fixes the period, so the tenant
 # chooses it; 36 months is the default.
 DEFAULT_RIGHTS_REQUEST_RETENTION_MONTHS = 36
+# Art 15(4), EDPB Guidelines 01/2022 §§ 169-173: free-text notes and meeting participants
+# are where a CRM keeps other people's data about a contact person.
+DEFAULT_THIRD_PARTY_REVIEW_CATEGORIES: tuple[str, ...] = ("note", "meeting")
 MAX_RIGHTS_REQUEST_RETENTION_MONTHS = 120
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -63,6 +71,7 @@ class TenantSettings:
     financial_year_end: str = DEFAULT_FINANCIAL_YEAR_END
     verification_required: bool = True
     rights_request_retention_months: int = DEFAULT_RIGHTS_REQUEST_RETENTION_MONTHS
+    third_party_review_categories: tuple[str, ...] = DEFAULT_THIRD_PARTY_REVIEW_CATEGORIES
     version: int = 0  # the ETag; 0 while the defaults apply
 
     @property
@@ -100,6 +109,7 @@ def _from_row(row: StoredTenantSettings | None) -> TenantSettings:
         financial_year_end=row.financial_year_end,
         verification_required=row.verification_required,
         rights_request_retention_months=row.rights_request_retention_months,
+        third_party_review_categories=tuple(row.third_party_review_categories),
         version=row.version,
     )
 
@@ -129,6 +139,7 @@ class TenantSettingsIn(BaseModel):
                     "financial_year_end": "04-30",
                     "verification_required": True,
                     "rights_request_retention_months": 36,
+                    "third_party_review_categories": ["note", "meeting"],
                 }
             ]
         },
@@ -157,6 +168,20 @@ class TenantSettingsIn(BaseModel):
         "controller's accountability record, Art 5(2)); then the purge deletes it "
         "(Art 5(1)(e)).",
     )
+    third_party_review_categories: Annotated[list[Category], Field(max_length=len(Category))] = (
+        Field(
+            default=[Category(c) for c in DEFAULT_THIRD_PARTY_REVIEW_CATEGORIES],
+            description="Record categories that may carry other people's data (a note's "
+            "opinion of a colleague, a meeting's participants): their records are reviewed in "
+            "a rights request before anything is released through it (Art 15(4)). May be "
+            "empty.",
+        )
+    )
+
+    @field_validator("third_party_review_categories")
+    @classmethod
+    def _once_each(cls, value: list[Category]) -> list[Category]:
+        return list(dict.fromkeys(value))
 
     @field_validator("time_zone")
     @classmethod
@@ -187,6 +212,7 @@ class TenantSettingsPublic(BaseModel):
                 "financial_year_end": "04-30",
                 "verification_required": True,
                 "rights_request_retention_months": 36,
+                "third_party_review_categories": ["note", "meeting"],
                 "version": 1,
                 "is_default": False,
             }
@@ -197,6 +223,7 @@ class TenantSettingsPublic(BaseModel):
     financial_year_end: str
     verification_required: bool
     rights_request_retention_months: int
+    third_party_review_categories: list[Category]
     version: int = Field(description="The ETag; 0 while the defaults apply.")
     is_default: bool = Field(description="Never set: the defaults apply.")
 
@@ -207,6 +234,7 @@ def to_public(settings: TenantSettings) -> TenantSettingsPublic:
         financial_year_end=settings.financial_year_end,
         verification_required=settings.verification_required,
         rights_request_retention_months=settings.rights_request_retention_months,
+        third_party_review_categories=[Category(c) for c in settings.third_party_review_categories],
         version=settings.version,
         is_default=settings.version == 0,
     )
@@ -228,7 +256,10 @@ def replace_settings(
 
     stored = session.exec(select(StoredTenantSettings).with_for_update()).first()
     check_if_match(if_match, stored.version if stored is not None else 0)
-    new = TenantSettings(**body.model_dump())
+    values = body.model_dump(mode="json")
+    new = TenantSettings(
+        **{**values, "third_party_review_categories": tuple(body.third_party_review_categories)}
+    )
     shortened = shortened_by_settings(session, _from_row(stored), new, now=now)
     if shortened:
         raise Conflict(
@@ -237,7 +268,7 @@ def replace_settings(
             "they were recorded under. Give new sales documents their own "
             "`financial_year_end`, or change the setting once nothing it shortens is held."
         )
-    values = {**body.model_dump(), "updated_by": actor, "updated_at": now}
+    values = {**values, "updated_by": actor, "updated_at": now}
     if stored is None:
         # Two first PUTs at once: the loser's insert fails on the tenant's unique key in
         # its savepoint, and it goes through `If-Match` against the winner's row.

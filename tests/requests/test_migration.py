@@ -201,7 +201,14 @@ def test_stored_settings_keep_requests_36_months_and_the_setting_goes_on_downgra
                     "FROM tenant_settings"
                 )
             ).one()
+            categories = conn.execute(
+                sa.select(sa.column("third_party_review_categories", sa.JSON())).select_from(
+                    sa.table("tenant_settings")
+                )
+            ).scalar_one()
         assert tuple(stored) == ("04-30", 3, 36)
+        # The review keeps covering what it covered before the setting existed.
+        assert categories == ["note", "meeting"]
 
         downgrade(url, "e2f4a6c8b013")
         with engine.connect() as conn:

@@ -399,3 +399,44 @@ def test_a_review_that_released_everything_allows_a_fulfilled_answer(
         assert decide(api, request, record_id=record["id"], decision="release").status_code == 200
     done = api.post(f"/v1/rights-requests/{request['id']}/complete", json={"outcome": "fulfilled"})
     assert done.status_code == 200, done.text
+
+
+def test_the_tenant_chooses_the_categories_to_review(api: Api, clock: FrozenClock) -> None:
+    """`third_party_review_categories`: a tenant whose contact records carry other
+    people's data reviews those too; one that reviews nothing releases at once."""
+    no_verification(api)
+    admin = api.headers(["admin"])
+    settings = api.client.get("/v1/tenant-settings", headers=admin).json()
+    assert settings["third_party_review_categories"] == ["note", "meeting"]
+    held = person_with_others_data(api)
+    sid = held["subject"]["id"]
+    request = open_access(api, sid)
+    rid = request["id"]
+
+    changed = api.client.put(
+        "/v1/tenant-settings",
+        json={"verification_required": False, "third_party_review_categories": ["contact"] * 2},
+        headers=admin,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["third_party_review_categories"] == ["contact"]
+    state = api.get(f"/v1/rights-requests/{rid}/review").json()
+    assert state["categories"] == ["contact"] and state["pending"] == 1
+    assert [i["record"]["id"] for i in state["items"]] == [held["contact"]["id"]]
+
+    nothing = api.client.put(
+        "/v1/tenant-settings",
+        json={"verification_required": False, "third_party_review_categories": []},
+        headers={**admin, "If-Match": changed.headers["ETag"]},
+    )
+    assert nothing.status_code == 200, nothing.text
+    report = api.get(f"/v1/subjects/{sid}/access-report?rights_request_id={rid}")
+    assert report.status_code == 200 and len(report.json()["records"]) == 3
+
+    for bad in (["letters"], "note", [1]):
+        refused = api.client.put(
+            "/v1/tenant-settings",
+            json={"third_party_review_categories": bad},
+            headers={**admin, "If-Match": nothing.headers["ETag"]},
+        )
+        assert refused.status_code == 422, refused.text

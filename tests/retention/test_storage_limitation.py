@@ -160,6 +160,7 @@ def test_tenant_settings_defaults_validation_etag_and_isolation(
         "financial_year_end": "12-31",
         "verification_required": True,
         "rights_request_retention_months": 36,
+        "third_party_review_categories": ["note", "meeting"],
         "version": 0,
         "is_default": True,
     }
@@ -192,6 +193,7 @@ def test_tenant_settings_defaults_validation_etag_and_isolation(
     assert put.json() == {
         **body,
         "rights_request_retention_months": 36,  # omitted: its default
+        "third_party_review_categories": ["note", "meeting"],
         "version": 1,
         "is_default": False,
     }

@@ -181,6 +181,29 @@ def grouped_records(report: AccessReport) -> list[tuple[str, list[RecordPublic]]
     return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
 
 
+@dataclass(frozen=True)
+class ReportView:
+    """One access report as the templates' parts (`_access_report.html`) show it.
+
+    `anchor` prefixes the ids of its elements, so that a letter holding the reports of
+    several subjects (duplicates) links each table of contents to its own sections.
+    """
+
+    report: AccessReport
+    records_by_category: list[tuple[str, list[RecordPublic]]]
+    purpose_codes: frozenset[str]
+    anchor: str = ""
+
+
+def report_view(report: AccessReport, *, anchor: str = "") -> ReportView:
+    return ReportView(
+        report=report,
+        records_by_category=grouped_records(report),
+        purpose_codes=frozenset(p.code for p in report.purposes or []),
+        anchor=anchor,
+    )
+
+
 def access_report_html(report: AccessReport, *, zone: ZoneInfo) -> str:
     """The access report as a complete HTML document in the report's language."""
     fmt = Formatter(lang=report.lang, zone=zone)
@@ -188,12 +211,10 @@ def access_report_html(report: AccessReport, *, zone: ZoneInfo) -> str:
         environment()
         .get_template("access_report.html")
         .render(
-            report=report,
+            view=report_view(report),
             lang=report.lang,
             t=labels(report.lang),
             fmt=fmt,
             zone_name=str(zone.key),
-            records_by_category=grouped_records(report),
-            purpose_codes={p.code for p in report.purposes or []},
         )
     )

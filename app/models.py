@@ -8,7 +8,7 @@ from app.erasure.models import Erasure
 from app.notices.models import PrivacyNoticeVersion
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.objections.models import Objection
-from app.requests.models import RightsRequest
+from app.requests.models import RightsRequest, RightsRequestLetter
 from app.retention.models import (
     LegalHold,
     RelationshipEnd,
@@ -38,6 +38,7 @@ __all__ = [
     "Restriction",
     "RetentionRule",
     "RightsRequest",
+    "RightsRequestLetter",
     "StoredTenantSettings",
     "Subject",
     "SubjectIdentifier",

@@ -1,9 +1,11 @@
 """Documents a person reads (Art 12(1)), rendered with Jinja2 from the package's templates.
 
-One environment for every such document (the readable access report here; letters
-build on it): templates are package data in `app/rights/templates/`; `.html` templates
-are autoescaped (every value is text, never markup: a note reading `<script>` shows as
-those characters), `.txt` templates are not; an undefined name is an error
+One environment for every such document (the readable access report here; the letters
+of `app.requests.letters` build on it): templates are package data in
+`app/rights/templates/` and `app/requests/templates/` (letters under `letters/`), so a
+letter can use the access report's parts; `.html` templates are autoescaped (every
+value is text, never markup: a note reading `<script>` shows as those characters),
+`.txt` templates are not; an undefined name is an error
 (`StrictUndefined`), so a misspelt label fails the tests instead of printing nothing.
 
 Labels come from `app.rights.labels` in the person's language (`sv` or `en`); dates are
@@ -49,7 +51,12 @@ HTML_SECURITY_HEADERS = {
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of the people-facing documents."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("app.rights", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("app.rights", "templates"),
+                jinja2.PackageLoader("app.requests", "templates"),
+            ]
+        ),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "xml"),
             disabled_extensions=("txt",),

@@ -193,16 +193,15 @@ def _local_day(moment: datetime, zone: ZoneInfo) -> date:
 
 def letter(
     session: Session,
-    request_id: uuid.UUID,
+    request: RightsRequest,
     kind: LetterKind,
     *,
     lang: Lang,
     now: datetime,
     hash_secret: str,
 ) -> Letter:
-    """The letter `kind` for the request, in `lang`; 404 for no such request, 409 when
-    the letter does not exist now (or no notice is published)."""
-    request = service.get_request(session, request_id)
+    """The letter `kind` for the request, in `lang`; 409 when the letter does not exist
+    now (or no notice is published)."""
     notice = _ensure_exists(session, request, kind)
     zone = ZoneInfo(request.time_zone)
     covered: list[uuid.UUID] = []
@@ -276,7 +275,7 @@ def render(letter: Letter, format: LetterFormat) -> str:
 
 def record_sent(
     session: Session,
-    request_id: uuid.UUID,
+    request: RightsRequest,
     kind: LetterKind,
     body: LetterSent,
     *,
@@ -286,7 +285,6 @@ def record_sent(
     """Record that the letter was sent. Only a letter that exists now (409, as for
     rendering it); `sent_at` not before the request was received nor in the future (422).
     The same letter sent again is a new entry."""
-    request = service.get_request(session, request_id)
     _ensure_exists(session, request, kind)
     service._not_in_future(body.sent_at, now, "sent_at")
     service._not_before(body.sent_at, request.received_at, "sent_at", "the request was received")

@@ -129,15 +129,16 @@ def get_letter(
 
     Requires scope `rights:read`.
     """
+    request = service.get_request(uow.session, request_id)
+    uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
     letter = letters.letter(
         uow.session,
-        request_id,
+        request,
         kind,
         lang=lang,
         now=clock(),
         hash_secret=uow.request.app.state.settings.hash_secret,
     )
-    uow.concerns(subject_id=letter.request.subject_id, rights_request_id=letter.request.id)
     headers = {"Content-Language": lang, "Cache-Control": "no-store", **HTML_SECURITY_HEADERS}
     if letter.attachments:
         headers["Link"] = ", ".join(
@@ -173,8 +174,7 @@ def record_letter_sent(
 
     Requires scope `rights:write`.
     """
-    now = clock()
-    entry = letters.record_sent(uow.session, request_id, kind, body, now=now, actor=uow.actor)
-    request = service.get_request(uow.session, entry.rights_request_id)
+    request = service.get_request(uow.session, request_id)
     uow.concerns(subject_id=request.subject_id, rights_request_id=request.id)
+    entry = letters.record_sent(uow.session, request, kind, body, now=clock(), actor=uow.actor)
     return letters.to_public(entry)

@@ -712,11 +712,19 @@ def test_a_letter_sent_is_recorded_listed_and_audited_without_personal_data(
     assert overview["available"] == ["acknowledgement", "identification"]
     assert overview["attachments"] == []
 
-    get_letter(api, request, "acknowledgement", "en", "text")
+    assert get_letter(api, request, "acknowledgement", "en", "text").status_code == 200
+    # Refusals are audited too, linked to the request.
+    assert get_letter(api, request, "answer").status_code == 409
+    refused = api.post(
+        f"{base}/answer/sent", json={"channel": "email", "sent_at": "2026-03-04T09:00:00Z"}
+    )
+    assert refused.status_code == 409
     events = api.get(f"/v1/audit-events?rights_request_id={request['id']}").json()["items"]
-    actions = [(e["action"], e["outcome"]) for e in events]
-    assert actions.count(("rights_request.letter_sent", "success")) == 3
-    assert ("rights_request.letter", "success") in actions
+    actions = [(e["action"], e["outcome"], e["status_code"]) for e in events]
+    assert actions.count(("rights_request.letter_sent", "success", 201)) == 3
+    assert ("rights_request.letter", "success", 200) in actions
+    assert ("rights_request.letter", "rejected", 409) in actions
+    assert ("rights_request.letter_sent", "rejected", 409) in actions
     assert all(e["subject_id"] == request["subject_id"] for e in events)
     for value in PERSONAL_VALUES:
         assert value not in str(events), value

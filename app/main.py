@@ -39,6 +39,7 @@ from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
 from app.objections.router import router as objections_router
 from app.ops.router import router as ops_router
+from app.requests.letters_router import router as letters_router
 from app.requests.router import router as requests_router
 from app.retention.held_router import router as held_records_router
 from app.retention.router import router as retention_router
@@ -56,6 +57,7 @@ V1_ROUTERS = [
     objections_router,
     erasure_router,
     requests_router,
+    letters_router,
     retention_router,
     held_records_router,
     collection_router,

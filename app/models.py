@@ -8,7 +8,7 @@ from app.erasure.models import Erasure
 from app.notices.models import PrivacyNoticeVersion
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.objections.models import Objection
-from app.requests.models import ReviewDecision, RightsRequest
+from app.requests.models import ReviewDecision, RightsRequest, RightsRequestLetter
 from app.retention.models import (
     LegalHold,
     RelationshipEnd,
@@ -39,6 +39,7 @@ __all__ = [
     "RetentionRule",
     "ReviewDecision",
     "RightsRequest",
+    "RightsRequestLetter",
     "StoredTenantSettings",
     "Subject",
     "SubjectIdentifier",

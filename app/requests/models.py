@@ -75,3 +75,24 @@ class ReviewDecision(TenantScoped, table=True):
     fields: list[str] = Field(default_factory=list, sa_type=JSONType)
     decided_by: str = Field(max_length=200)
     decided_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RightsRequestLetter(TenantScoped, table=True):
+    """A letter to the person about their request, recorded as sent: which letter, in
+    which language, how and when (accountability, Art 5(2); Art 12(3)-(4) ask that the
+    person is told in time). The letter itself is rendered again from the request and
+    the notice; only the fact of sending is kept. Sent again: a row of its own."""
+
+    __tablename__ = "rights_request_letter"
+
+    id: uuid.UUID = id_field()
+    rights_request_id: uuid.UUID = Field(
+        foreign_key="rights_request.id", ondelete="CASCADE", index=True
+    )
+    kind: str = Field(max_length=16)
+    lang: str = Field(max_length=2)
+    channel: str = Field(max_length=16)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_at: datetime = timestamp_field()
+    # Who recorded it (the token's `sub`), as audit events name the actor.
+    recorded_by: str = Field(max_length=200)

@@ -25,14 +25,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
-from app.requests.models import ReviewDecision, RightsRequest
+from app.requests.models import ReviewDecision, RightsRequest, RightsRequestLetter
 from app.requests.schemas import RequestStatus
 from app.retention.rules import add_months
 from app.retention.settings import TenantSettings, settings_of_tenant
 
 # Tables whose rows belong to a rights request (a `rights_request_id` column) and are
 # deleted with it, before it. One line per table.
-BELONGS_TO_REQUEST: tuple[Any, ...] = (ReviewDecision,)
+BELONGS_TO_REQUEST: tuple[Any, ...] = (ReviewDecision, RightsRequestLetter)
 
 # Tables that name a request but outlive it (see the module docstring).
 KEEP_THE_REQUEST_ID = frozenset({"audit_event", "record_history", "restriction"})

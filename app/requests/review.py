@@ -134,6 +134,11 @@ def _pending(session: Session, request_id: uuid.UUID, subject_ids: Sequence[uuid
     return int(session.exec(statement).one())
 
 
+def pending_for(session: Session, request: RightsRequest) -> int:
+    """Records of the subjects the request covers still to decide."""
+    return _pending(session, request.id, [s.id for s in covered_subjects(session, request)])
+
+
 def review_state(session: Session, request_id: uuid.UUID, *, page: PageParams) -> ReviewState:
     """The records to review (and those decided), in record id order, one page."""
     request = get_request(session, request_id)

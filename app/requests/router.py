@@ -184,7 +184,9 @@ def complete_rights_request(
     can only be `refused` (409 otherwise; Art 11(2), 12(2)). Completion clears the
     requester's identifiers: the answer is sent, they are no longer needed. A requester
     no subject matched is answered `fulfilled` with e.g. the note "no data held". An
-    access or portability request whose third-party review withheld or redacted
+    access or portability request is completed other than `refused` only once its
+    third-party review is done (409 while a record is undecided: the review is fixed at
+    completion, and the answer gives what was decided). One whose review withheld or redacted
     anything cannot be `fulfilled` (409): the person did not get everything, and is
     told why — `partially_fulfilled` with `reasons` (Art 12(4), 15(4)).
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.clock import Rfc3339
+from app.notices.schemas import Lang
 from app.subjects.categories import Email, Phone
 from app.subjects.schemas import ExternalRefIn, RecordPublic
 
@@ -477,3 +478,124 @@ class ReviewState(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `?cursor=` to get the next page; `null` on the last page."
     )
+
+
+class LetterKind(StrEnum):
+    """The letters to the person about a request (Art 12), each when it applies:
+    `acknowledgement` always; `identification` while the request awaits verification or
+    information asked of the person; `extension` once extended (Art 12(3)); `answer` once
+    completed `fulfilled` or `partially_fulfilled`; `refusal` once completed `refused`
+    (Art 12(4)-(5))."""
+
+    acknowledgement = "acknowledgement"
+    identification = "identification"
+    extension = "extension"
+    answer = "answer"
+    refusal = "refusal"
+
+
+class LetterFormat(StrEnum):
+    html = "html"
+    text = "text"
+
+
+class LetterSent(BaseModel):
+    """A letter was sent to the person: how, when and in which language."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"channel": "email", "sent_at": "2026-03-04T09:15:00Z", "lang": "sv"}]
+        },
+    )
+
+    channel: Channel
+    sent_at: Rfc3339 = Field(description="Not before the request was received, not in the future.")
+    lang: Lang = Field(default="sv", description="The language the letter was sent in.")
+
+
+class LetterSentPublic(BaseModel):
+    """A letter recorded as sent."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a90",
+                "rights_request_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a80",
+                "kind": "acknowledgement",
+                "lang": "sv",
+                "channel": "email",
+                "sent_at": "2026-03-04T09:15:00Z",
+                "recorded_at": "2026-03-04T09:16:02Z",
+                "recorded_by": "desk-console",
+            }
+        },
+    )
+
+    id: uuid.UUID
+    rights_request_id: uuid.UUID
+    kind: LetterKind
+    lang: Lang
+    channel: Channel
+    sent_at: datetime
+    recorded_at: datetime
+    recorded_by: str = Field(description="The caller (token `sub`) that recorded it.")
+
+
+class LetterAttachment(BaseModel):
+    """A file the answer lists as attached: the export of one covered subject, fetched by
+    the desk with `href` (linked to the request, so it applies what the request releases)."""
+
+    subject_id: uuid.UUID
+    filename: str = Field(description="`subject-{subject_id}.json`, as the letter names it.")
+    href: str = Field(description="Where the desk downloads it (scope `rights:read`).")
+
+
+class LetterOverview(BaseModel):
+    """What a desk needs to write to the person: the letters that exist now, the files the
+    answer lists, and the letters already sent, oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "rights_request_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a80",
+                "notice_published": True,
+                "available": ["acknowledgement", "answer"],
+                "attachments": [
+                    {
+                        "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
+                        "filename": "subject-019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70.json",
+                        "href": "/v1/subjects/019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70/export"
+                        "?rights_request_id=019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a80",
+                    }
+                ],
+                "sent": [
+                    {
+                        "id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a90",
+                        "rights_request_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a80",
+                        "kind": "acknowledgement",
+                        "lang": "sv",
+                        "channel": "email",
+                        "sent_at": "2026-03-04T09:15:00Z",
+                        "recorded_at": "2026-03-04T09:16:02Z",
+                        "recorded_by": "desk-console",
+                    }
+                ],
+            }
+        }
+    )
+
+    rights_request_id: uuid.UUID
+    notice_published: bool = Field(
+        description="Letters speak as the controller: without a published privacy notice "
+        "none exists (`available` is empty)."
+    )
+    available: list[LetterKind] = Field(
+        description="The letters that can be rendered (and recorded as sent) now."
+    )
+    attachments: list[LetterAttachment] = Field(
+        description="With an `answer` that releases data (access, portability): the export "
+        "of every covered subject; otherwise empty."
+    )
+    sent: list[LetterSentPublic] = Field(description="Letters recorded as sent, oldest first.")

@@ -288,6 +288,18 @@ def complete(
     if request.status == RequestStatus.awaiting_verification and body.outcome != Outcome.refused:
         # Art 11(2), 12(2): a person the controller cannot identify is refused, with reasons.
         raise Conflict("An unverified request can only be refused; verify it first.")
+    if body.outcome != Outcome.refused and request.type in RELEASING:
+        # An answer that gives data is given as reviewed (Art 15(4)): once completed, the
+        # review is fixed, so it must be done first. (Imported here: the review reads
+        # the requests this module keeps.)
+        from app.requests.review import pending_for
+
+        pending = pending_for(session, request)
+        if pending:
+            raise Conflict(
+                f"{pending} record(s) that may carry other people's data are not reviewed "
+                "yet (Art 15(4)): decide on each in the request's review, then complete."
+            )
     if body.outcome == Outcome.fulfilled and _review_left_out_anything(session, request):
         # Art 12(4), 15(4): what the review withheld or took out is not given, and the
         # person is told so, with the reasons — the answer is a partial one.
@@ -313,8 +325,12 @@ def complete(
     return request
 
 
+# The requests whose answer gives the person their data (Art 15(3), 20).
+RELEASING = frozenset({RequestType.access.value, RequestType.portability.value})
+
+
 def _review_left_out_anything(session: Session, request: RightsRequest) -> bool:
-    if request.type not in (RequestType.access, RequestType.portability):
+    if request.type not in RELEASING:
         return False
     left_out = select(ReviewDecision.id).where(
         ReviewDecision.rights_request_id == request.id,

@@ -1,9 +1,11 @@
 """Documents a person reads (Art 12(1)), rendered with Jinja2 from the package's templates.
 
-One environment for every such document (the readable access report here; letters
-build on it): templates are package data in `app/rights/templates/`; `.html` templates
-are autoescaped (every value is text, never markup: a note reading `<script>` shows as
-those characters), `.txt` templates are not; an undefined name is an error
+One environment for every such document (the readable access report here; the letters
+of `app.requests.letters` build on it): templates are package data in
+`app/rights/templates/` and `app/requests/templates/` (letters under `letters/`), so a
+letter can use the access report's parts; `.html` templates are autoescaped (every
+value is text, never markup: a note reading `<script>` shows as those characters),
+`.txt` templates are not; an undefined name is an error
 (`StrictUndefined`), so a misspelt label fails the tests instead of printing nothing.
 
 Labels come from `app.rights.labels` in the person's language (`sv` or `en`); dates are
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import typing
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -49,7 +52,12 @@ HTML_SECURITY_HEADERS = {
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of the people-facing documents."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("app.rights", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("app.rights", "templates"),
+                jinja2.PackageLoader("app.requests", "templates"),
+            ]
+        ),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "xml"),
             disabled_extensions=("txt",),
@@ -181,36 +189,57 @@ def grouped_records(report: AccessReport) -> list[tuple[str, list[RecordPublic]]
     return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
 
 
+@dataclass(frozen=True)
+class ReportView:
+    """One access report as the templates' parts (`_access_report.html`) show it.
+
+    `anchor` prefixes the ids of its elements, so that a letter holding the reports of
+    several subjects (duplicates) links each table of contents to its own sections.
+    """
+
+    report: AccessReport
+    records_by_category: list[tuple[str, list[RecordPublic]]]
+    purpose_codes: frozenset[str]
+    anchor: str = ""
+
+    def field_label(self, record_id: uuid.UUID, name: str) -> str:
+        """The label of a data field of one of the report's records, in its language."""
+        category = next((str(r.category) for r in self.report.records if r.id == record_id), "")
+        words = FIELDS.get(category, {}).get(name)
+        return words[self.report.lang] if words else name
+
+    def redacted_labels(self, record: RecordPublic) -> list[str]:
+        """The labels of the fields the request's review took out of `record` (Art
+        15(4)); none outside a request."""
+        review = self.report.third_party_review
+        if review is None:
+            return []
+        for redaction in review.redacted:
+            if redaction.record_id == record.id:
+                return [self.field_label(record.id, name) for name in redaction.fields]
+        return []
+
+
+def report_view(report: AccessReport, *, anchor: str = "") -> ReportView:
+    return ReportView(
+        report=report,
+        records_by_category=grouped_records(report),
+        purpose_codes=frozenset(p.code for p in report.purposes or []),
+        anchor=anchor,
+    )
+
+
 def access_report_html(report: AccessReport, *, zone: ZoneInfo) -> str:
     """The access report as a complete HTML document in the report's language."""
     fmt = Formatter(lang=report.lang, zone=zone)
-    categories = {record.id: str(record.category) for record in report.records}
-    redacted = {
-        r.record_id: r.fields
-        for r in (report.third_party_review.redacted if report.third_party_review else [])
-    }
-
-    def field_label(record_id: Any, name: str) -> str:
-        """The label of a data field of the record, in the report's language."""
-        words = FIELDS.get(categories.get(record_id, ""), {}).get(name)
-        return words[report.lang] if words else name
-
-    def redacted_labels(record: RecordPublic) -> list[str]:
-        """The labels of the fields the review took out of this record (Art 15(4))."""
-        return [field_label(record.id, name) for name in redacted.get(record.id, [])]
-
     return (
         environment()
         .get_template("access_report.html")
         .render(
-            report=report,
+            view=report_view(report),
             lang=report.lang,
             t=labels(report.lang),
             fmt=fmt,
             zone_name=str(zone.key),
-            records_by_category=grouped_records(report),
-            purpose_codes={p.code for p in report.purposes or []},
-            field_label=field_label,
-            redacted_labels=redacted_labels,
         )
     )

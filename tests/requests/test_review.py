@@ -17,6 +17,7 @@ import pytest
 
 from app.rights.labels import FIELDS, TEXT
 from tests.conftest import Api, FrozenClock
+from tests.notices.helpers import publish_template
 from tests.requests.test_rights_requests import no_verification
 from tests.rights.test_access_report_html import Document, assert_accessible, assert_same_content
 
@@ -440,3 +441,46 @@ def test_the_tenant_chooses_the_categories_to_review(api: Api, clock: FrozenCloc
             headers={**admin, "If-Match": nothing.headers["ETag"]},
         )
         assert refused.status_code == 422, refused.text
+
+
+@pytest.mark.parametrize("fmt", ["html", "text"])
+def test_a_reviewed_redaction_never_leaves_through_the_answer_letter(
+    api: Api, clock: FrozenClock, fmt: str
+) -> None:
+    """The answer letter holds the access report as released through the request: no
+    participant taken out, no withheld note — and until the review is done there is no
+    answer to send (409)."""
+    publish_template(api)
+    no_verification(api)
+    held = person_with_others_data(api)
+    request = open_access(api, held["subject"]["id"])
+    rid = request["id"]
+    meeting, note = held["meeting"]["id"], held["note"]["id"]
+    assert decide(api, request, record_id=meeting, decision="release").status_code == 200
+    # The note is not decided: no answer is given, and none can be completed.
+    done = api.post(f"/v1/rights-requests/{rid}/complete", json={"outcome": "fulfilled"})
+    assert done.status_code == 409 and "not reviewed" in done.json()["detail"]
+    letter = f"/v1/rights-requests/{rid}/letters/answer?lang=en&format={fmt}"
+    assert api.get(letter).status_code == 409
+    # A refusal gives nothing, so it needs no review.
+    refused = api.post(
+        f"/v1/rights-requests/{rid}/complete",
+        json={"outcome": "refused", "reasons": "Asked last week.", "refusal_grounds": "excessive"},
+    )
+    assert refused.status_code == 200, refused.text
+
+    second = open_access(api, held["subject"]["id"])
+    decide(api, second, record_id=meeting, decision="redact", fields=["participants"])
+    decide(api, second, record_id=note, decision="withhold")
+    completed = api.post(
+        f"/v1/rights-requests/{second['id']}/complete",
+        json={"outcome": "partially_fulfilled", "reasons": "Other people's data (Art 15(4))."},
+    )
+    assert completed.status_code == 200, completed.text
+    answer = api.get(f"/v1/rights-requests/{second['id']}/letters/answer?lang=en&format={fmt}")
+    assert answer.status_code == 200, answer.text
+    for other in ("Bertil Kvist", "Cecilia Lund", COLLEAGUE_OPINION):
+        assert other not in answer.text
+    if fmt == "html":
+        assert "Renewal" in answer.text and note not in answer.text
+        assert TEXT["redacted_value"]["en"] in answer.text

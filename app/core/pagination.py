@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
@@ -23,6 +24,9 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 DEFAULT_LIMIT = 50
+# A cursor is the last id of the page, 16 bytes in unpadded base64url.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{22}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
 MAX_LIMIT = 500
 
 
@@ -31,7 +35,8 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = Field(
-        description="Pass as `?cursor=` to get the next page; `null` on the last page."
+        description="Pass as `?cursor=` to get the next page; `null` on the last page.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
     )
 
 
@@ -45,6 +50,8 @@ def encode_cursor(last_id: uuid.UUID) -> str:
 
 
 def decode_cursor(cursor: str) -> uuid.UUID:
+    if not _CURSOR.fullmatch(cursor):
+        raise BadRequest("The cursor is not valid; use a `next_cursor` from a previous page.")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return uuid.UUID(bytes=raw)
@@ -60,7 +67,11 @@ def page_params(
     ] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None,
-        Query(max_length=64, description="`next_cursor` of the previous page."),
+        Query(
+            description="`next_cursor` of the previous page.",
+            # Documented for clients; a malformed one is a 400 (`decode_cursor`).
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)

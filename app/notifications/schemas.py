@@ -9,6 +9,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The syntax `app.notifications.urls` accepts in production, as a pattern for the
+# document: https, a host name (ASCII; the last label not a number) or an IP literal, an
+# optional port from 1 to 65535, then any printable path, query and fragment.
+_HOST = (
+    r"(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"|\[[0-9A-Fa-f:.]+\]|[0-9]{1,3}(\.[0-9]{1,3}){3})"
+)
+_PORT = (
+    r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
+    r"|6553[0-5]))?"
+)
+WEBHOOK_URL_PATTERN = rf"^https://{_HOST}{_PORT}([/?#][!-~]*)?$"
+
 
 class EventType(StrEnum):
     """What recipients can be told of (Art 19: rectification, erasure, restriction; a new
@@ -73,6 +86,8 @@ class RecipientCreate(BaseModel):
             max_length=2000,
             description="An absolute https URL: a host name or IP address, an optional "
             "port (1-65535), no credentials; the host must resolve to public addresses.",
+            # What the syntax check reads; where the host resolves is checked on the server.
+            json_schema_extra={"format": "uri", "pattern": WEBHOOK_URL_PATTERN},
         ),
     ]
     event_types: Annotated[list[EventType], Field(min_length=1)] = Field(

@@ -10,6 +10,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.clock import Rfc3339
+from app.core.pagination import CURSOR_PATTERN
+from app.core.schema_rules import (
+    equals,
+    exactly_one_of,
+    given,
+    rules,
+    when,
+)
 from app.notices.schemas import Lang
 from app.subjects.categories import Email, Phone
 from app.subjects.schemas import ExternalRefIn, RecordPublic
@@ -92,7 +100,18 @@ class Requester(BaseModel):
     with. Emails and phones are kept in canonical form, and only until the answer is
     sent (cleared when the request is completed)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=when(
+            {
+                "allOf": [
+                    {"not": given("emails", {"type": "array", "minItems": 1})},
+                    {"not": given("phones", {"type": "array", "minItems": 1})},
+                ]
+            },
+            given("external_ref"),
+        ),
+    )
 
     emails: Annotated[list[Email], Field(max_length=MAX_REQUESTER_IDENTIFIERS)] = []
     phones: Annotated[list[Phone], Field(max_length=MAX_REQUESTER_IDENTIFIERS)] = []
@@ -127,7 +146,8 @@ class RightsRequestCreate(BaseModel):
                     "channel": "email",
                     "received_at": "2026-01-31T10:00:00Z",
                 },
-            ]
+            ],
+            **exactly_one_of("subject_id", "requester"),
         },
     )
 
@@ -233,7 +253,13 @@ class RightsRequestComplete(BaseModel):
                     "reasons": "The same access request was answered in full last week.",
                     "refusal_grounds": "excessive",
                 },
-            ]
+            ],
+            **rules(
+                # Art 12(4): not acting (fully) is explained.
+                when(equals("outcome", ["refused", "partially_fulfilled"]), given("reasons")),
+                # Art 12(5): the grounds of a refusal.
+                when(given("refusal_grounds"), equals("outcome", ["refused"])),
+            ),
         },
     )
 
@@ -389,7 +415,17 @@ class ReviewDecisionCreate(BaseModel):
                     "fields": ["participants"],
                 },
                 {"record_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a73", "decision": "withhold"},
-            ]
+            ],
+            **rules(
+                when(
+                    equals("decision", ["redact"]),
+                    {"required": ["fields"], "properties": {"fields": {"minItems": 1}}},
+                ),
+                when(
+                    {"not": equals("decision", ["redact"])},
+                    {"properties": {"fields": {"maxItems": 0}}},
+                ),
+            ),
         },
     )
 
@@ -476,7 +512,8 @@ class ReviewState(BaseModel):
     complete: bool = Field(description="Nothing is pending: the answer can be released.")
     items: list[ReviewItem]
     next_cursor: str | None = Field(
-        description="Pass as `?cursor=` to get the next page; `null` on the last page."
+        description="Pass as `?cursor=` to get the next page; `null` on the last page.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
     )
 
 

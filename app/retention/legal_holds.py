@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.core.clock import Rfc3339
 from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.core.pagination import PageParams, paginate
+from app.core.schema_rules import exactly_one_of
 from app.retention.holds import kept_until, subject_retention
 from app.retention.models import LegalHold
 from app.subjects import service as subjects
@@ -32,7 +33,8 @@ class LegalHoldCreate(BaseModel):
                     "reason": "Dispute over invoice F-2024-0042 (case T 1234-26)",
                     "ends_at": None,
                 }
-            ]
+            ],
+            **exactly_one_of("subject_id", "record_id"),
         },
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
+from app.core.schema_rules import given, when
 from app.retention.models import RetentionRule, TenantRetentionRule
 from app.retention.rules import BASIS_CATEGORIES, Action, Basis, RuleLike
 from app.subjects.categories import Category, SalesDocumentKind
@@ -71,7 +72,9 @@ class RetentionRuleIn(BaseModel):
                     "basis": "last_seen",
                     "months": 12,
                 },
-            ]
+            ],
+            # The period is longer than zero: without a year, at least a month.
+            **when({"not": given("years", {"minimum": 1})}, given("months", {"minimum": 1})),
         },
     )
 

@@ -24,11 +24,13 @@ from pydantic import (
     Field,
     IPvAnyAddress,
     StrictBool,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_extra_types.currency_code import ISO4217
 
 from app.core.clock import Rfc3339
+from app.core.schema_rules import at_least_one_of
 from app.subjects.identifiers import normalise_email, normalise_phone
 
 
@@ -57,7 +59,10 @@ Phone = Annotated[
     Field(max_length=40, description="Any common notation; stored in E.164 (`+46701234567`)."),
     AfterValidator(normalise_phone),
 ]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+# Data strings are stripped of surrounding whitespace before their length is checked, so
+# a whitespace-only one is empty: the document says "at least one non-space character".
+NOT_BLANK = r"\S"
+ShortText = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
 # An amount as a decimal string: up to 15 integer digits and 4 decimals, optional sign.
 Amount = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,4})?$", examples=["12500.00"])]
 
@@ -78,11 +83,13 @@ class ContactData(CategoryData):
     title: ShortText | None = None
     email: Email | None = None
     phone: Phone | None = None
-    address: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    address: Annotated[str, Field(min_length=1, max_length=500, pattern=NOT_BLANK)] | None = None
 
 
 class OrganisationData(CategoryData):
     """The person's place in the customer's organisation."""
+
+    model_config = ConfigDict(json_schema_extra=at_least_one_of("department", "manager"))
 
     department: ShortText | None = None
     manager: ShortText | None = None
@@ -97,7 +104,7 @@ class OrganisationData(CategoryData):
 class NoteData(CategoryData):
     """Free text about the role and the relationship."""
 
-    text: Annotated[str, Field(min_length=1, max_length=10_000)]
+    text: Annotated[str, Field(min_length=1, max_length=10_000, pattern=NOT_BLANK)]
 
 
 class MeetingData(CategoryData):
@@ -125,7 +132,7 @@ class SalesDocumentData(CategoryData):
     """A quote, order or invoice."""
 
     kind: SalesDocumentKind
-    number: Annotated[str, Field(min_length=1, max_length=64)]
+    number: Annotated[str, Field(min_length=1, max_length=64, pattern=NOT_BLANK)]
     date: DocumentDate
     financial_year_end: DocumentDate | None = Field(
         default=None,
@@ -155,7 +162,12 @@ class SalesDocumentData(CategoryData):
 class NetworkData(CategoryData):
     """An IP address seen in web or API logs."""
 
-    ip: IPvAnyAddress
+    ip: Annotated[
+        IPvAnyAddress,
+        WithJsonSchema(
+            {"anyOf": [{"type": "string", "format": "ipv4"}, {"type": "string", "format": "ipv6"}]}
+        ),
+    ]
     first_seen: Rfc3339
     last_seen: Rfc3339
     context: Annotated[str, Field(max_length=200)] | None = None

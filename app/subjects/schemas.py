@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.core.schema_rules import at_least_one_of, exactly_one_of
 from app.subjects.categories import (
     Category,
     ContactData,
@@ -44,7 +45,7 @@ class ExternalRefIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     system: Annotated[str, Field(pattern=SYSTEM_PATTERN, examples=["crm"])]
-    id: Annotated[str, Field(min_length=1, max_length=128, examples=["C-1001"])]
+    id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"\S", examples=["C-1001"])]
 
 
 class _RecordIn(BaseModel):
@@ -137,7 +138,8 @@ class SubjectCreate(BaseModel):
                     "external_refs": [{"system": "crm", "id": "C-1001"}],
                     "records": [CONTACT_EXAMPLE],
                 }
-            ]
+            ],
+            **at_least_one_of("emails", "phones", "external_refs", non_empty=True),
         },
     )
 
@@ -163,7 +165,8 @@ class SubjectSearch(BaseModel):
                 {"email": "asa.oberg@example.se"},
                 {"phone": "070-123 45 67"},
                 {"external_ref": {"system": "crm", "id": "C-1001"}},
-            ]
+            ],
+            **exactly_one_of("email", "phone", "external_ref"),
         },
     )
 

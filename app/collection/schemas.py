@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.clock import Rfc3339
+from app.core.schema_rules import JsonInt
 
 # The largest `notice_version` a database integer column holds on both backends.
 MAX_NOTICE_VERSION = 2_147_483_647
@@ -40,7 +41,7 @@ class NoticeGivenCreate(BaseModel):
 
     channel: NoticeChannel
     given_at: Rfc3339 = Field(description="When it was given; not in the future.")
-    notice_version: Annotated[StrictInt, Field(ge=1, le=MAX_NOTICE_VERSION)] = Field(
+    notice_version: Annotated[JsonInt, Field(ge=1, le=MAX_NOTICE_VERSION)] = Field(
         description="The `version` of the tenant's published privacy notice that was given."
     )
 

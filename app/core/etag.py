@@ -27,7 +27,11 @@ def if_match_header(
             description='The ETag you last read (e.g. `"3"`, or `*`); a stale one answers '
             "412 and changes nothing, a malformed one 400.",
             # Documented for clients; checked below, as a 400 rather than a 422.
-            json_schema_extra={"pattern": IF_MATCH_PATTERN, "maxLength": MAX_IF_MATCH},
+            json_schema_extra={
+                "pattern": IF_MATCH_PATTERN,
+                "maxLength": MAX_IF_MATCH,
+                "examples": ['"1"', 'W/"1"', '"1", "2"', "*"],
+            },
         ),
     ] = None,
 ) -> str | None:

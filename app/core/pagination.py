@@ -74,7 +74,8 @@ def page_params(
         ),
     ] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
+    # An empty `?cursor=` is a malformed cursor, not an absent one (400).
+    return PageParams(limit=limit, after=decode_cursor(cursor) if cursor is not None else None)
 
 
 def paginate(

@@ -15,7 +15,9 @@ Each function returns a schema fragment; `rules(...)` puts several into one mode
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, StrictInt
 
 Fragment = dict[str, Any]
 
@@ -69,3 +71,14 @@ def rules(*fragments: Fragment) -> Fragment:
     if len(fragments) == 1:
         return fragments[0]
     return {"allOf": list(fragments)}
+
+
+def _integral_float_as_int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A JSON integer: JSON Schema's `integer` includes `36.0`, so the server takes it too;
+# strings (`"36"`) and booleans stay refused, as the document says.
+JsonInt = Annotated[StrictInt, BeforeValidator(_integral_float_as_int)]

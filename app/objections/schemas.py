@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.core.schema_rules import equals, given, when
+
 PurposeCode = Annotated[
     str,
     Field(
@@ -65,7 +67,9 @@ class ObjectionDecision(BaseModel):
                     "outcome": "rejected",
                     "reasons": "The data is needed to establish a claim against the customer.",
                 },
-            ]
+            ],
+            # Art 21(1): a rejection states the compelling legitimate grounds.
+            **when(equals("outcome", ["rejected"]), given("reasons")),
         },
     )
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
@@ -34,12 +35,19 @@ from app.subjects import service as subjects
 from app.subjects.models import Record, Subject
 
 
+def _a_day_as_text(value: Any) -> Any:
+    """A day is `YYYY-MM-DD`, as the document says; a number (seconds since 1970) is not."""
+    if isinstance(value, int | float):
+        raise ValueError("a day as `YYYY-MM-DD`")
+    return value
+
+
 class RelationshipEndIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"ended_on": "2026-03-31"}]}
     )
 
-    ended_on: date = Field(
+    ended_on: Annotated[date, BeforeValidator(_a_day_as_text)] = Field(
         le=date(2999, 12, 31), description="The day the relationship with the subject ended."
     )
 

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
-from app.core.schema_rules import given, when
+from app.core.schema_rules import equals, given, not_given, rules, when
 from app.retention.models import RetentionRule, TenantRetentionRule
-from app.retention.rules import BASIS_CATEGORIES, Action, Basis, RuleLike
+from app.retention.rules import BASIS_CATEGORIES, EVERY_CATEGORY, Action, Basis, RuleLike
 from app.subjects.categories import Category, SalesDocumentKind
 
 
@@ -73,8 +73,31 @@ class RetentionRuleIn(BaseModel):
                     "months": 12,
                 },
             ],
-            # The period is longer than zero: without a year, at least a month.
-            **when({"not": given("years", {"minimum": 1})}, given("months", {"minimum": 1})),
+            **rules(
+                # The period is longer than zero: without a year, at least a month.
+                when({"not": given("years", {"minimum": 1})}, given("months", {"minimum": 1})),
+                # Each basis counts from something only some categories have.
+                *(
+                    when(
+                        {"anyOf": [equals("basis", [basis]), not_given("basis")]}
+                        if basis == Basis.financial_year_end
+                        else equals("basis", [basis]),
+                        equals("category", sorted(categories)),
+                    )
+                    for basis, categories in BASIS_CATEGORIES.items()
+                    if categories != EVERY_CATEGORY
+                ),
+                # Kinds are those of sales documents.
+                when(
+                    {"not": equals("category", ["sales_document"])},
+                    {
+                        "properties": {
+                            "kinds": {"maxItems": 0},
+                            "verification_kinds": {"maxItems": 0},
+                        }
+                    },
+                ),
+            ),
         },
     )
 

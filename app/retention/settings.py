@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict
 from app.core.etag import check_if_match
+from app.core.schema_rules import JsonInt
 from app.retention.models import StoredTenantSettings
 from app.subjects.categories import Category
 
@@ -160,7 +161,7 @@ class TenantSettingsIn(BaseModel):
     verification_required: StrictBool = Field(
         default=True, description="New rights requests await verification of identity."
     )
-    rights_request_retention_months: StrictInt = Field(
+    rights_request_retention_months: JsonInt = Field(
         default=DEFAULT_RIGHTS_REQUEST_RETENTION_MONTHS,
         ge=1,
         le=MAX_RIGHTS_REQUEST_RETENTION_MONTHS,

@@ -87,20 +87,52 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
         ],
     )
     schema["info"]["license"] = {"name": "Proprietary"}
+    # Relative: the document is served by the service it describes, wherever it runs.
+    schema["servers"] = [{"url": "/", "description": "The service serving this document"}]
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in extra_models:
         extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(extra.pop("$defs", {}))
         components[model.__name__] = extra
+    _restore_null_examples(components)
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             if isinstance(operation, dict):
                 _merge_security(operation)
+                # The operations without a token (health, readiness, metrics) say so.
+                operation.setdefault("security", [])
                 _malformed_if_match(operation)
                 _problem_content(operation)
                 _optional_parameters_without_null(operation)
     app.openapi_schema = schema
     return schema
+
+
+def _app_models() -> dict[str, type[BaseModel]]:
+    """The service's own pydantic models by name."""
+    found: dict[str, type[BaseModel]] = {}
+    pending: list[type[BaseModel]] = [BaseModel]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("app."):
+                found.setdefault(sub.__name__, sub)
+    return found
+
+
+def _restore_null_examples(components: dict[str, Any]) -> None:
+    """FastAPI writes the document without `null`s (`exclude_none`), which also strips
+    them from examples: an example of a required nullable field then lacks it and no
+    longer validates. The examples are put back as the models state them."""
+    models = _app_models()
+    for name, component in components.items():
+        model = models.get(name)
+        if model is None or not ({"example", "examples"} & component.keys()):
+            continue
+        own = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for key in ("example", "examples"):
+            if key in own and key in component:
+                component[key] = own[key]
 
 
 def _malformed_if_match(operation: dict[str, Any]) -> None:

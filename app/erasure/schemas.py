@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.subjects.categories import Category
+
 
 class HoldOut(BaseModel):
     kind: Literal["statutory", "legal"]
@@ -16,12 +18,12 @@ class HoldOut(BaseModel):
 
 class ErasedRecord(BaseModel):
     id: uuid.UUID
-    category: str
+    category: Category
 
 
 class KeptRecord(BaseModel):
     id: uuid.UUID
-    category: str
+    category: Category
     until: date | None = Field(description="Last day any hold keeps it; `null`: no end yet.")
     holds: list[HoldOut]
 
@@ -62,7 +64,9 @@ class ErasureReport(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": _ERASURE_REPORT_EXAMPLE})
 
     subject_id: uuid.UUID
-    status: str
+    status: Literal["active", "erased"] = Field(
+        description="`erased` once erased; `active` in a dry run (nothing changed yet)."
+    )
     dry_run: bool
     erased_at: datetime | None
     erased: list[ErasedRecord]

@@ -44,7 +44,7 @@ from app.requests.router import router as requests_router
 from app.retention.held_router import router as held_records_router
 from app.retention.router import router as retention_router
 from app.rights.router import router as rights_router
-from app.rights.schemas import MarketingCheckRequest
+from app.rights.schemas import MarketingCheckRequest, SubjectExport
 from app.subjects.router import router as subjects_router
 
 VERSION = "0.1.0"
@@ -157,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     def openapi() -> dict[str, Any]:
-        return build_openapi(app, extra_models=(MarketingCheckRequest,))
+        return build_openapi(app, extra_models=(MarketingCheckRequest, SubjectExport))
 
     app.openapi = openapi  # type: ignore[method-assign]
     # Included routes know only their own path; logs and metrics want the full template.

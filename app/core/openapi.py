@@ -102,10 +102,54 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
                 # The operations without a token (health, readiness, metrics) say so.
                 operation.setdefault("security", [])
                 _malformed_if_match(operation)
+                _declare_headers(operation)
                 _problem_content(operation)
                 _optional_parameters_without_null(operation)
     app.openapi_schema = schema
     return schema
+
+
+_ETAG = {"description": 'The version now (`"3"`): send it as `If-Match` to change it.'}
+_LOCATION = {"description": "Where the new resource is read."}
+# The headers operations send beside their body, by operation id and status: declared so
+# that generated clients expose them (`If-Match` takes the `ETag`).
+RESPONSE_HEADERS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
+    "createSubject": {"201": {"Location": _LOCATION, "ETag": _ETAG}},
+    "getSubject": {"200": {"ETag": _ETAG}},
+    "mergeSubjects": {"200": {"ETag": _ETAG}},
+    "addRecord": {"201": {"Location": _LOCATION, "ETag": _ETAG}},
+    "getRecord": {"200": {"ETag": _ETAG}},
+    "rectifyRecord": {"200": {"ETag": _ETAG}},
+    "restrictSubject": {"201": {"ETag": _ETAG}, "200": {"ETag": _ETAG}},
+    "liftRestriction": {"200": {"ETag": _ETAG}},
+    "getTenantSettings": {"200": {"ETag": _ETAG}},
+    "replaceTenantSettings": {"200": {"ETag": _ETAG}},
+    "getPrivacyNotice": {"200": {"ETag": _ETAG}},
+    "publishPrivacyNotice": {"200": {"ETag": _ETAG}},
+    "recordNoticeGiven": {"201": {"Location": _LOCATION}},
+    "placeLegalHold": {"201": {"Location": _LOCATION}},
+    "createRecipient": {"201": {"Location": _LOCATION}},
+    "objectToPurpose": {"201": {"Location": _LOCATION}},
+    "openRightsRequest": {"201": {"Location": _LOCATION}},
+    "exportSubject": {
+        "200": {
+            "Content-Disposition": {
+                "description": 'A file to save: `attachment; filename="subject-{id}.json"` '
+                "(or `.csv`)."
+            }
+        }
+    },
+}
+
+
+def _declare_headers(operation: dict[str, Any]) -> None:
+    for status, headers in RESPONSE_HEADERS.get(operation.get("operationId", ""), {}).items():
+        response = operation.get("responses", {}).get(status)
+        if response is None:
+            continue
+        declared = response.setdefault("headers", {})
+        for name, header in headers.items():
+            declared.setdefault(name, {**header, "schema": {"type": "string"}})
 
 
 def _app_models() -> dict[str, type[BaseModel]]:

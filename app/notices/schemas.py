@@ -340,7 +340,8 @@ class NoticeText(_Strict):
     purposes: list[Purpose] = Field(min_length=1, max_length=50)
     categories: dict[Category, CategoryNotice] = Field(
         description="Every category of personal data (`contact`, `organisation`, `note`, "
-        "`meeting`, `sales_document`, `network`)."
+        "`meeting`, `sales_document`, `network`).",
+        json_schema_extra={"required": [c.value for c in Category]},
     )
     recipients: list[RecipientCategory] = Field(max_length=50)
     transfers_outside_eea: StrictBool = Field(

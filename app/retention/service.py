@@ -111,7 +111,10 @@ class RetentionRuleIn(BaseModel):
         default=[], description="Sales documents only: the kinds covered; empty: every kind."
     )
     verification_kinds: list[SalesDocumentKind] = Field(
-        default=[], description="Kinds covered only when `is_verification` is true."
+        default=[],
+        description="Kinds covered only when `is_verification` is true: orders and invoices "
+        "(a quote is never a verification), each also in `kinds`.",
+        json_schema_extra={"items": {"enum": ["order", "invoice"]}, "uniqueItems": True},
     )
     action: Action = Field(
         default=Action.keep,

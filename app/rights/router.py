@@ -175,6 +175,7 @@ def get_access_report(
             "description": "The data, streamed, as a file.",
             "content": {
                 "application/json": {
+                    "schema": {"$ref": "#/components/schemas/SubjectExport"},
                     "example": {
                         "subject_id": "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a70",
                         "generated_at": "2026-11-25T09:30:00Z",
@@ -194,12 +195,13 @@ def get_access_report(
                                 "data": {"name": "Åsa Öberg", "title": "CFO"},
                             }
                         ],
-                    }
+                    },
                 },
                 "text/csv": {
+                    "schema": {"type": "string"},
                     "example": "record_id,category,field,value,source,origin,created_at\r\n"
                     "019ab2c4-5d6e-7f00-8a1b-2c3d4e5f6a71,contact,name,Åsa Öberg,crm,provided,"
-                    "2026-11-25T09:30:00Z\r\n"
+                    "2026-11-25T09:30:00Z\r\n",
                 },
             },
         },

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.erasure.schemas import ErasureReport
 from app.notices.schemas import LegalBasis, Right, TransferMechanism
 from app.objections.schemas import ReportObjection
-from app.subjects.schemas import RecordPublic, SubjectPublic
+from app.subjects.categories import Category
+from app.subjects.schemas import ExternalRefPublic, RecordPublic, SubjectPublic
 
 MAX_CHECK_ITEMS = 10_000
 
@@ -430,3 +431,41 @@ class AccessReport(BaseModel):
         description="Released through a rights request: what its review of other people's "
         "data (Art 15(4)) withheld or took out; `null` otherwise.",
     )
+
+
+class ExportIdentifiers(BaseModel):
+    emails: list[str]
+    phones: list[str] = Field(description="E.164.")
+    external_refs: list[ExternalRefPublic]
+
+
+class ExportRecord(BaseModel):
+    """A record as exported: provided or observed data only (Art 20(1))."""
+
+    id: uuid.UUID
+    category: Category
+    origin: Literal["provided", "observed"]
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    data: dict[str, Any] = Field(description="The category's fields (see the `*Data` schemas).")
+
+
+class ExportReview(BaseModel):
+    """What the request's third-party review left out (Art 15(4))."""
+
+    rights_request_id: uuid.UUID
+    withheld_records: int
+    redacted: list[ReportRedaction]
+
+
+class SubjectExport(BaseModel):
+    """The JSON export (Art 20): one document, streamed."""
+
+    subject_id: uuid.UUID
+    generated_at: datetime
+    identifiers: ExportIdentifiers
+    third_party_review: ExportReview | None = Field(
+        default=None, description="Only when released through a rights request."
+    )
+    records: list[ExportRecord]

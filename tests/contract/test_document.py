@@ -37,3 +37,35 @@ def test_the_operations_without_a_token_say_so() -> None:
 
 def test_the_document_names_its_server() -> None:
     assert DOCUMENT["servers"] and all("url" in s for s in DOCUMENT["servers"])
+
+
+def test_declared_headers_belong_to_real_operations_and_are_sent(api: Any) -> None:
+    from app.core.openapi import RESPONSE_HEADERS
+
+    ids = {
+        op["operationId"]
+        for item in DOCUMENT["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    assert set(RESPONSE_HEADERS) <= ids
+    created = api.post("/v1/subjects", json={"emails": ["header.check@example.se"]})
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"/v1/subjects/{created.json()['id']}"
+    assert created.headers["ETag"] == '"1"'
+    sid = created.json()["id"]
+    record = api.post(
+        f"/v1/subjects/{sid}/records",
+        json={"category": "note", "origin": "provided", "source": "crm", "data": {"text": "x"}},
+    )
+    assert record.headers["Location"] == f"/v1/records/{record.json()['id']}"
+    assert api.get(f"/v1/records/{record.json()['id']}").headers["ETag"] == '"1"'
+    export = api.get(f"/v1/subjects/{sid}/export")
+    assert export.headers["Content-Disposition"] == f'attachment; filename="subject-{sid}.json"'
+    exported = export.json()
+    schema = DOCUMENT["paths"]["/v1/subjects/{subject_id}/export"]["get"]["responses"]["200"]
+    json_schema = schema["content"]["application/json"]["schema"]
+    validator = jsonschema.Draft202012Validator(
+        {**json_schema, "components": DOCUMENT["components"]}
+    )
+    assert [e.message for e in validator.iter_errors(exported)] == []

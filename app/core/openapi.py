@@ -103,6 +103,7 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
                 operation.setdefault("security", [])
                 _malformed_if_match(operation)
                 _declare_headers(operation)
+                _declare_links(operation)
                 _problem_content(operation)
                 _optional_parameters_without_null(operation)
     app.openapi_schema = schema
@@ -140,6 +141,108 @@ RESPONSE_HEADERS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
         }
     },
 }
+
+
+def _subject(op: str, description: str, **more: str) -> dict[str, Any]:
+    return {
+        "operationId": op,
+        "parameters": {"subject_id": "$response.body#/id", **more},
+        "description": description,
+    }
+
+
+def _record(op: str, description: str, **more: str) -> dict[str, Any]:
+    return {
+        "operationId": op,
+        "parameters": {"record_id": "$response.body#/id", **more},
+        "description": description,
+    }
+
+
+def _request(op: str, description: str) -> dict[str, Any]:
+    return {
+        "operationId": op,
+        "parameters": {"request_id": "$response.body#/id"},
+        "description": description,
+    }
+
+
+_IF_MATCH = {"header.If-Match": "$response.header.ETag"}
+# OpenAPI links: what a client (and schemathesis' stateful phase) can do next with what
+# an answer returns — a subject created, read, changed with its ETag, erased.
+LINKS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
+    "createSubject": {
+        "201": {
+            "GetSubject": _subject("getSubject", "Read it."),
+            "AddRecord": _subject("addRecord", "Add a record, guarded by its ETag.", **_IF_MATCH),
+            "Restrict": _subject("restrictSubject", "Restrict it (Art 18).", **_IF_MATCH),
+            "ObjectToMarketing": _subject("objectToMarketing", "Object to direct marketing."),
+            "AccessReport": _subject("getAccessReport", "Its access report (Art 15)."),
+            "Export": _subject("exportSubject", "Its export (Art 20)."),
+            "Erase": _subject("eraseSubject", "Erase it (Art 17)."),
+        }
+    },
+    "getSubject": {
+        "200": {
+            "AddRecord": _subject("addRecord", "Add a record, guarded by its ETag.", **_IF_MATCH),
+            "Erase": _subject("eraseSubject", "Erase it (Art 17)."),
+        }
+    },
+    "addRecord": {
+        "201": {
+            "GetRecord": _record("getRecord", "Read it."),
+            "Rectify": _record("rectifyRecord", "Rectify it with its ETag (Art 16).", **_IF_MATCH),
+            "History": _record("getRecordHistory", "Its rectification history."),
+            "Delete": _record("deleteRecord", "Delete it with its ETag.", **_IF_MATCH),
+        }
+    },
+    "getRecord": {
+        "200": {
+            "Rectify": _record("rectifyRecord", "Rectify it with its ETag (Art 16).", **_IF_MATCH),
+        }
+    },
+    "rectifyRecord": {
+        "200": {
+            "Rectify": _record("rectifyRecord", "Rectify it again with the new ETag.", **_IF_MATCH),
+            "History": _record("getRecordHistory", "Its rectification history."),
+        }
+    },
+    "openRightsRequest": {
+        "201": {
+            "Get": _request("getRightsRequest", "Read it."),
+            "Verify": _request("verifyRightsRequest", "Record the person's identification."),
+            "Extend": _request("extendRightsRequest", "Extend its deadline (Art 12(3))."),
+            "Review": _request("getRightsRequestReview", "Its third-party review."),
+            "Letters": _request("listRightsRequestLetters", "Its letters."),
+            "Complete": _request("completeRightsRequest", "Complete it."),
+        }
+    },
+    "objectToPurpose": {
+        "201": {
+            "Decide": {
+                "operationId": "decideObjection",
+                "parameters": {"objection_id": "$response.body#/id"},
+                "description": "Decide it (Art 21(1)).",
+            }
+        }
+    },
+    "placeLegalHold": {
+        "201": {
+            "Release": {
+                "operationId": "releaseLegalHold",
+                "parameters": {"hold_id": "$response.body#/id"},
+                "description": "Release it.",
+            }
+        }
+    },
+}
+
+
+def _declare_links(operation: dict[str, Any]) -> None:
+    for status, links in LINKS.get(operation.get("operationId", ""), {}).items():
+        response = operation.get("responses", {}).get(status)
+        if response is not None:
+            response.setdefault("links", {}).update(links)
 
 
 def _declare_headers(operation: dict[str, Any]) -> None:

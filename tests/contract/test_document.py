@@ -69,3 +69,25 @@ def test_declared_headers_belong_to_real_operations_and_are_sent(api: Any) -> No
         {**json_schema, "components": DOCUMENT["components"]}
     )
     assert [e.message for e in validator.iter_errors(exported)] == []
+
+
+def test_links_lead_to_real_operations_with_their_parameters() -> None:
+    by_id = {
+        op["operationId"]: op
+        for item in DOCUMENT["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    links = [
+        link
+        for op in by_id.values()
+        for response in op["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 20
+    for link in links:
+        target = by_id[link["operationId"]]
+        names = {(p["in"], p["name"]) for p in target.get("parameters", [])}
+        for name in link["parameters"]:
+            where, _, param = name.partition(".") if "." in name else ("path", "", name)
+            assert (where, param) in names, (link["operationId"], name)

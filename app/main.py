@@ -27,10 +27,12 @@ from app.core.logging import configure_logging
 from app.core.middleware import (
     BodyLimitMiddleware,
     HeaderLimitMiddleware,
+    RateLimitMiddleware,
     RequestContextMiddleware,
 )
 from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi
+from app.core.ratelimit import RateLimiter
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = TokenVerifier(settings)
     app.state.clock = utcnow
     app.state.migration_heads = head_revisions()
+    app.state.rate_limiter = RateLimiter(settings.rate_limits) if settings.rate_limits else None
 
     install_error_handlers(app)
     # Starlette runs the last added middleware first: the request context wraps all.
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         bulk_paths={"/v1/marketing/check": settings.max_bulk_body_bytes},
     )
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
@@ -153,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Depends(reject_unknown_query),
                 Depends(reject_nul_characters),
             ],
-            responses=problem_responses(401, 431, 503),
+            responses=problem_responses(401, 429, 431, 503),
         )
 
     def openapi() -> dict[str, Any]:
@@ -173,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "{" not in path,
             re.compile(re.sub(r"\{[^/]+\}", "[^/]+", path)),
             {m.upper() for m in item},
+            path,
         )
         for path, item in paths.items()
     ]

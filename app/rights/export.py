@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import queue
 import threading
@@ -169,6 +170,15 @@ def _released_rows(rows: list[Any], release: Release | None) -> list[Any]:
             data = json.dumps(release.data(rid, json.loads(data)), ensure_ascii=False)
         out.append((rid, category, data, *rest))
     return out
+
+
+def started(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks` with its first one read now: the export's snapshot is taken and its first
+    reads are done before the answer starts, so a database that cannot serve them answers
+    503 rather than a 200 that breaks off. (A failure later in a long export can only
+    cut the stream short: the status has been sent.)"""
+    first = next(chunks, b"")
+    return itertools.chain([first], chunks)
 
 
 def stream_json(

@@ -173,12 +173,12 @@ def _released_rows(rows: list[Any], release: Release | None) -> list[Any]:
 
 
 def started(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """`chunks` with its first one read now: the export's snapshot is taken and its first
-    reads are done before the answer starts, so a database that cannot serve them answers
-    503 rather than a 200 that breaks off. (A failure later in a long export can only
-    cut the stream short: the status has been sent.)"""
-    first = next(chunks, b"")
-    return itertools.chain([first], chunks)
+    """`chunks` with its head and first batch of records read now, before the answer
+    starts: a database that cannot serve the export then answers 503, not a 200 that
+    breaks off. That is all of it up to 5,000 records; a failure later in a longer export
+    can only cut the stream short, the status having been sent."""
+    first = list(itertools.islice(chunks, 2))
+    return itertools.chain(first, chunks)
 
 
 def stream_json(

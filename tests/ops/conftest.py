@@ -184,8 +184,8 @@ def database() -> Iterator[Database]:
 
 
 # The replicas' settings: a purge every half second, webhooks sent every 0.2 s with a
-# 1 s timeout and retried after 0.25 s, 0.5 s, 1 s, ...; 40 calls a minute per token.
-RATE_LIMIT = 40
+# 1 s timeout and retried after 0.25 s, 0.5 s, 1 s, ...; 200 calls a minute per token.
+RATE_LIMIT = 200
 REPLICA_SETTINGS = {
     "purge_interval_seconds": "0.5",
     "dispatch_interval_seconds": "0.2",

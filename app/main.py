@@ -9,11 +9,11 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
-from starlette.concurrency import run_in_threadpool
 
 import app.models  # noqa: F401  (every table mapped before the first query)
 from app.audit.router import router as audit_router
@@ -27,10 +27,12 @@ from app.core.logging import configure_logging
 from app.core.middleware import (
     BodyLimitMiddleware,
     HeaderLimitMiddleware,
+    RateLimitMiddleware,
     RequestContextMiddleware,
 )
 from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi
+from app.core.ratelimit import RateLimiter
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
@@ -67,27 +69,39 @@ V1_ROUTERS = [
 ]
 
 
-async def dispatch_forever(app: FastAPI) -> None:
-    """Send due webhook deliveries every `dispatch_interval_seconds`, until cancelled."""
+async def dispatch_forever(app: FastAPI, threads: anyio.CapacityLimiter) -> None:
+    """Send due webhook deliveries every `dispatch_interval_seconds`, until cancelled.
+
+    A pass runs in a thread of `threads`, not of the pool that serves the API: a receiver
+    that is down or slow to answer holds up the deliveries, never a call.
+    """
     settings: Settings = app.state.settings
     while True:
         try:
-            await run_in_threadpool(
-                dispatch_once, app.state.engine, settings, clock=app.state.clock
+            await anyio.to_thread.run_sync(
+                partial(dispatch_once, app.state.engine, settings, clock=app.state.clock),
+                limiter=threads,
             )
         except Exception as exc:  # noqa: BLE001 - keep the loop alive; the next pass retries
             logger.error("webhook dispatch pass failed", extra={"error_type": type(exc).__name__})
         await asyncio.sleep(settings.dispatch_interval_seconds)
 
 
-async def purge_forever(app: FastAPI) -> None:
-    """Run the purge every `purge_interval_seconds` (safe beside other replicas')."""
+async def purge_forever(app: FastAPI, threads: anyio.CapacityLimiter) -> None:
+    """Run the purge every `purge_interval_seconds` (safe beside other replicas'), in a
+    thread of `threads` (not of the API's pool)."""
     settings: Settings = app.state.settings
     while True:
         await asyncio.sleep(settings.purge_interval_seconds)
         try:
-            report = await run_in_threadpool(
-                purge_once, app.state.engine, now=app.state.clock(), run_id=f"purge-{uuid.uuid4()}"
+            report = await anyio.to_thread.run_sync(
+                partial(
+                    purge_once,
+                    app.state.engine,
+                    now=app.state.clock(),
+                    run_id=f"purge-{uuid.uuid4()}",
+                ),
+                limiter=threads,
             )
             logger.info("purge pass", extra={"purged": report.purged, "held": report.still_held})
         except Exception as exc:  # noqa: BLE001 - keep the loop alive; the next pass retries
@@ -110,9 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         workers = []
         if settings.dispatch_interval_seconds > 0:
-            workers.append(asyncio.create_task(dispatch_forever(app)))
+            workers.append(asyncio.create_task(dispatch_forever(app, anyio.CapacityLimiter(1))))
         if settings.purge_interval_seconds > 0:
-            workers.append(asyncio.create_task(purge_forever(app)))
+            workers.append(asyncio.create_task(purge_forever(app, anyio.CapacityLimiter(1))))
         yield
         for worker in workers:
             worker.cancel()
@@ -132,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = TokenVerifier(settings)
     app.state.clock = utcnow
     app.state.migration_heads = head_revisions()
+    app.state.rate_limiter = RateLimiter(settings.rate_limits) if settings.rate_limits else None
 
     install_error_handlers(app)
     # Starlette runs the last added middleware first: the request context wraps all.
@@ -140,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         bulk_paths={"/v1/marketing/check": settings.max_bulk_body_bytes},
     )
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
@@ -153,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Depends(reject_unknown_query),
                 Depends(reject_nul_characters),
             ],
-            responses=problem_responses(401, 431, 503),
+            responses=problem_responses(401, 429, 431, 503),
         )
 
     def openapi() -> dict[str, Any]:
@@ -173,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "{" not in path,
             re.compile(re.sub(r"\{[^/]+\}", "[^/]+", path)),
             {m.upper() for m in item},
+            path,
         )
         for path, item in paths.items()
     ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +34,12 @@ PLACEHOLDER_SECRETS = frozenset(
 MIN_SECRET_LENGTH = 32
 # Where development keeps the HS256 secret it generates, inside `data_dir`.
 DEV_JWT_SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name
+
+# `PRIVACY_RATE_LIMIT`: "600/minute", several joined by ";" ("10/second; 600/minute"),
+# or "off". The notation is the one of the `limits` package and of most API gateways.
+RATE_LIMIT_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE_LIMIT_PART = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour|day)s?\s*$", re.I)
+RATE_LIMIT_OFF = frozenset({"", "off", "none", "0"})
 
 ALLOWED_ALGORITHMS = frozenset(
     {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"}
@@ -111,6 +119,12 @@ class Settings(BaseSettings):
         le=200,
         description="Threads for blocking work (database calls); 0: 4 on SQLite, 40 otherwise",
     )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Calls each token (its tenant and sub) may make, counted in each worker "
+        'process: "600/minute", several joined by ";" ("10/second; 600/minute"), or "off". '
+        "Over it: 429 with Retry-After",
+    )
     db_lock_timeout_seconds: float = Field(
         default=5.0,
         gt=0,
@@ -130,6 +144,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(";;") if part.strip()]
         return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        parse_rate_limit(value)  # refuses what it cannot read
+        return value.strip()
 
     @field_validator("jwt_algorithms")
     @classmethod
@@ -169,6 +189,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def rate_limits(self) -> list[tuple[int, int]]:
+        """`rate_limit` as (calls, seconds) pairs; empty when it is off."""
+        return parse_rate_limit(self.rate_limit)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -183,6 +208,36 @@ class Settings(BaseSettings):
         ):
             return None
         return development_secret(self.data_dir / DEV_JWT_SECRET_FILE)
+
+
+def parse_rate_limit(text: str) -> list[tuple[int, int]]:
+    """ "600/minute" -> [(600, 60)]; "10/second; 600/minute" -> [(10, 1), (600, 60)];
+    "off" -> []. Raises ValueError for anything else and for limits that contradict
+    each other."""
+    if text.strip().lower() in RATE_LIMIT_OFF:
+        return []
+    limits = []
+    for part in text.split(";"):
+        match = _RATE_LIMIT_PART.match(part)
+        if match is None or int(match.group(1)) < 1:
+            raise ValueError(
+                f"rate limit {part.strip()!r} is not like 600/minute "
+                f"(a positive number per {', '.join(RATE_LIMIT_UNITS)}), or off"
+            )
+        limits.append((int(match.group(1)), RATE_LIMIT_UNITS[match.group(2).lower()]))
+    limits.sort(key=lambda limit: limit[1])
+    for (calls, seconds), (longer_calls, longer_seconds) in itertools.pairwise(limits):
+        # A longer period that allowed a higher average rate could never be reached.
+        if (
+            seconds == longer_seconds
+            or calls >= longer_calls
+            or longer_calls * seconds > calls * longer_seconds
+        ):
+            raise ValueError(
+                "rate limits must be over different periods, each longer one allowing "
+                'more calls but not more per second on average (e.g. "10/second; 600/minute")'
+            )
+    return limits
 
 
 def development_secret(path: Path) -> str:

@@ -176,6 +176,24 @@ class UnprocessableContent(AppError):
     title = "Invalid request"
 
 
+class TooManyRequests(AppError):
+    """The caller (the token's tenant and sub) is over `PRIVACY_RATE_LIMIT` (RFC 6585 §4).
+
+    Nothing was read or changed; the call may be repeated after `Retry-After` seconds.
+    """
+
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, *, retry_after: int):
+        super().__init__(
+            "This token made more calls than the rate limit allows; nothing was done. "
+            f"Retry after {retry_after} s."
+        )
+        self.headers = {"Retry-After": str(max(1, retry_after))}
+
+
 class ServiceUnavailable(AppError):
     """The database did not answer in time (unreachable, or a lock held too long).
 
@@ -327,6 +345,7 @@ _HTTP_TITLES = {
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     428: ("precondition-required", "Precondition required"),
+    429: ("too-many-requests", "Too many requests"),
     431: ("header-too-large", "Request header fields too large"),
     503: ("service-unavailable", "Service unavailable"),
 }
@@ -401,6 +420,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "The request body is not JSON.",
         428: "The change needs `If-Match` with the current ETag; nothing was changed.",
         422: "The request body or parameters did not validate.",
+        429: "This token made more calls than the rate limit (`PRIVACY_RATE_LIMIT`) allows; "
+        "nothing was done. Retry after `Retry-After` seconds.",
         423: "The data is restricted (Art 18) and is not served for processing.",
         431: "The `Authorization` header exceeds 8 KiB; it is refused unread.",
         503: "The database is busy or unreachable; nothing was changed. Retry after "
@@ -436,7 +457,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
                     "schema": {"type": "string"},
                 }
             }
-        if status == 503:
+        if status in (429, 503):
             out[status]["headers"] = {
                 "Retry-After": {
                     "description": "Seconds to wait before retrying.",

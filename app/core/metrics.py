@@ -24,3 +24,8 @@ AUTH_FAILURES = Counter(
     "Requests refused with 401 (missing or invalid token).",
     registry=REGISTRY,
 )
+RATE_LIMITED = Counter(
+    "privacy_rate_limited",
+    "Requests refused with 429 (the token over PRIVACY_RATE_LIMIT in this process).",
+    registry=REGISTRY,
+)

@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, access logs, metrics, refused-call audit, body limits.
+"""ASGI middleware: request ids, access logs, metrics, refused-call audit, rate and body
+limits.
 
 Logs and metrics name the route *template* (`/v1/subjects/{subject_id}`), never the
 raw path or query string, so that nothing a caller puts in a URL ends up in them.
@@ -13,15 +14,23 @@ import time
 import uuid
 from typing import Any
 
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.audit.service import record_event
 from app.core.db import begin_write, tenant_session, write_turn
 from app.core.deps import AUDIT_ACTION_KEY
-from app.core.errors import PROBLEM_BASE, PROBLEM_JSON, AppError, PayloadTooLarge
-from app.core.metrics import AUTH_FAILURES, REQUEST_LATENCY, REQUESTS
-from app.core.security import Principal
+from app.core.errors import (
+    PROBLEM_BASE,
+    PROBLEM_JSON,
+    AppError,
+    PayloadTooLarge,
+    TooManyRequests,
+)
+from app.core.metrics import AUTH_FAILURES, RATE_LIMITED, REQUEST_LATENCY, REQUESTS
+from app.core.ratelimit import RateLimiter
+from app.core.security import Principal, TokenVerifier
 
 logger = logging.getLogger("app.access")
 error_logger = logging.getLogger("app.errors")
@@ -34,8 +43,8 @@ _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def _route_template(scope: Scope) -> str:
     """The matched route's full path template (`/v1/subjects/{subject_id}`)."""
     route = scope.get("route")
-    if route is None:
-        return "<unmatched>"
+    if route is None:  # refused before routing: the template found for it, if any
+        return str(scope.get("state", {}).get("route_template", "<unmatched>"))
     operation_id = getattr(route, "operation_id", None)
     templates: dict[str, str] = scope["app"].state.route_templates
     if operation_id in templates:
@@ -46,7 +55,7 @@ def _route_template(scope: Scope) -> str:
 def _with_full_allow(scope: Scope, headers: list[Any]) -> list[Any]:
     """`Allow` listing every method of the path (the router names only the first match)."""
     allowed: set[str] = set()
-    for literal, pattern, methods in scope["app"].state.path_methods:
+    for literal, pattern, methods, _template in scope["app"].state.path_methods:
         if pattern.fullmatch(scope["path"]):
             if literal:  # `/v1/subjects/search` wins over `/v1/subjects/{subject_id}`
                 allowed = set(methods)
@@ -134,6 +143,8 @@ class RequestContextMiddleware:
             REQUEST_LATENCY.labels(method=method, route=route).observe(elapsed)
             if status == 401:
                 AUTH_FAILURES.inc()
+            elif status == 429:
+                RATE_LIMITED.inc()
             logger.info(
                 "request",
                 extra={
@@ -146,7 +157,9 @@ class RequestContextMiddleware:
                     "tenant": getattr(state.get("principal"), "tenant", None),
                 },
             )
-        if status >= 400 and not state.get("audited"):
+        # A call over the rate limit did nothing, and an audit event for each would put
+        # the very flood the limit sheds onto the database: it is counted and logged.
+        if status >= 400 and status != 429 and not state.get("audited"):
             await self._audit_refusal(scope, state, status, request_id)
 
     async def _audit_refusal(
@@ -254,6 +267,70 @@ class HeaderLimitMiddleware:
         await self.app(scope, receive, send)
 
 
+class RateLimitMiddleware:
+    """429 with `Retry-After` for a `/v1` call of a token whose `(tenant, sub)` is over
+    `PRIVACY_RATE_LIMIT` (`app.core.ratelimit`), before its body is read.
+
+    It verifies the token (the verifier's cache answers a token seen within the minute)
+    and leaves the caller in `request.state.principal`, where authentication finds it,
+    so no token is verified twice. A call without a valid token passes on to be
+    answered 401 and counts against no one.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limiter: RateLimiter | None = (
+            scope["app"].state.rate_limiter if scope["type"] == "http" else None
+        )
+        if limiter is None or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        principal = await self._caller(scope)
+        if principal is not None:
+            state = scope.setdefault("state", {})
+            state["principal"] = principal
+            retry_after = limiter.hit(principal.tenant, principal.actor)
+            if retry_after is not None:
+                state["route_template"] = _path_template(scope)  # for logs and metrics
+                error = TooManyRequests(retry_after=retry_after)
+                await BodyLimitMiddleware._reject(
+                    send,
+                    error.status,
+                    error.slug,
+                    error.title,
+                    str(error.detail),
+                    state.get("request_id", ""),
+                    headers=error.headers,
+                )
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _caller(scope: Scope) -> Principal | None:
+        header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+        scheme, token = get_authorization_scheme_param(header)  # as HTTPBearer reads it
+        if scheme.lower() != "bearer" or not token:
+            return None
+        verifier: TokenVerifier = scope["app"].state.verifier
+        try:
+            return await verifier.verify_off_loop(token)
+        except AppError:
+            return None
+
+
+def _path_template(scope: Scope) -> str:
+    """The path template (`/v1/subjects/{subject_id}`) the call's path falls under."""
+    found = "<unmatched>"
+    for literal, pattern, _methods, template in scope["app"].state.path_methods:
+        if pattern.fullmatch(scope["path"]):
+            if literal:  # `/v1/subjects/search` wins over `/v1/subjects/{subject_id}`
+                return str(template)
+            found = template
+    return found
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over `max_bytes` (413) and non-JSON bodies on /v1 (415)."""
 
@@ -332,9 +409,17 @@ class BodyLimitMiddleware:
 
     @staticmethod
     async def _reject(
-        send: Send, status: int, slug: str, title: str, detail: str, request_id: str
+        send: Send,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        request_id: str,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> None:
         body = _problem_bytes(status, slug, title, detail, request_id)
+        extra = [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
         await send(
             {
                 "type": "http.response.start",
@@ -342,6 +427,7 @@ class BodyLimitMiddleware:
                 "headers": [
                     (b"content-type", PROBLEM_JSON.encode()),
                     (b"content-length", str(len(body)).encode()),
+                    *extra,
                 ],
             }
         )

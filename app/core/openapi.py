@@ -34,6 +34,13 @@ Errors are RFC 9457 problem details (`application/problem+json`) with `type`,
 `title`, `status`, `detail`, `instance` (the request id) and, for validation errors,
 `errors: [{{loc, msg}}]`. Messages never repeat submitted values.
 
+## Rate limits and outages
+Each caller (the token's `tenant` and `sub`) may make a number of calls per period,
+by default 600 a minute, counted by each service process. Over it the answer is `429`
+with `Retry-After` (seconds) and nothing is done. When the database cannot be reached,
+or the call's connection to it is lost, the answer is `503` with `Retry-After` and
+nothing is changed.
+
 ## Lists, concurrency, requests
 Lists take `?limit=` (1-500, default 50) and `?cursor=` and answer
 `{{"items": [...], "next_cursor": ...}}`. Subjects and records carry an `ETag`

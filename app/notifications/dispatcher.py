@@ -133,6 +133,9 @@ def _send_one(
         if delivery is None or delivery.status != DeliveryStatus.pending.value:
             return
         recipient = session.get(Recipient, delivery.recipient_id)
+        # End the read before sending: a receiver that is slow to answer (up to the
+        # webhook timeout) then holds no transaction and no database connection.
+        session.commit()
         now = clock()
         started = time.perf_counter()
         attempt = _attempt(settings, http, delivery, recipient, now)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import queue
 import threading
@@ -169,6 +170,15 @@ def _released_rows(rows: list[Any], release: Release | None) -> list[Any]:
             data = json.dumps(release.data(rid, json.loads(data)), ensure_ascii=False)
         out.append((rid, category, data, *rest))
     return out
+
+
+def started(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks` with its head and first batch of records read now, before the answer
+    starts: a database that cannot serve the export then answers 503, not a 200 that
+    breaks off. That is all of it up to 5,000 records; a failure later in a longer export
+    can only cut the stream short, the status having been sent."""
+    first = list(itertools.islice(chunks, 2))
+    return itertools.chain(first, chunks)
 
 
 def stream_json(

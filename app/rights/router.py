@@ -35,7 +35,7 @@ from app.requests import service as requests
 from app.retention.settings import tenant_settings
 from app.rights import marketing, rectification, restriction
 from app.rights.access import access_report
-from app.rights.export import stream_csv, stream_json
+from app.rights.export import started, stream_csv, stream_json
 from app.rights.render import HTML_SECURITY_HEADERS, access_report_html
 from app.rights.schemas import (
     AccessReport,
@@ -254,7 +254,7 @@ def export_subject(
         )
     filename = f"subject-{subject.id}.{format}"
     return StreamingResponse(
-        body,
+        started(body),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

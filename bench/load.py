@@ -225,6 +225,12 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs, {model}, {platform.system()} {platform.release()}"
 
 
+def load_average() -> str:
+    """The machine's load before and after, since other work on it skews the figures."""
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
@@ -236,7 +242,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (apt-get install wrk)")
 
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; {load_average()}")
     workdir = Path(tempfile.mkdtemp(prefix="privacy-bench-"))
     url = fresh_database("postgresql", workdir)
     try:
@@ -254,6 +260,7 @@ def main() -> None:
             script = lua_script(readable, args.subjects, bearer, "load")
             summary, requests_file = run_wrk(base, script, args.connections, args.seconds)
         failures = report(summary, requests_file, args.workers, args.connections)
+        print(f"after the run: {load_average()}")
         shutil.rmtree(requests_file.parent, ignore_errors=True)
     finally:
         drop_database(url)

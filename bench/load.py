@@ -20,6 +20,7 @@ import math
 import os
 import platform
 import random
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -231,6 +232,88 @@ def load_average() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _busy_seconds() -> float:
+    """CPU seconds the machine spent in user and system mode since boot, all CPUs."""
+    user, nice, system = (int(x) for x in Path("/proc/stat").read_text().split()[1:4])
+    return (user + nice + system) / TICKS
+
+
+def _processes() -> dict[int, tuple[int, float, str]]:
+    """Every live process: its parent, CPU seconds so far, and command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        found[int(entry.name)] = (
+            int(fields[1]),
+            (int(fields[11]) + int(fields[12])) / TICKS,
+            command,
+        )
+    return found
+
+
+class CpuShare:
+    """How much of the machine this run had: the CPU seconds spent during it by the
+    server and its workers, PostgreSQL's backends for the run's database, wrk and this
+    script, against everything the machine spent (approximate: work in interrupts and
+    processes that began and ended within the run are counted as other work)."""
+
+    def __init__(self, server_pid: int, database: str):
+        self.server_pid, self.database = server_pid, database
+
+    def _ours(self) -> dict[int, float]:
+        processes = _processes()
+        ours = {self.server_pid}
+        grew = True
+        while grew:
+            children = {pid for pid, (parent, _s, _c) in processes.items() if parent in ours}
+            grew = not children <= ours
+            ours |= children
+        return {
+            pid: seconds
+            for pid, (_parent, seconds, command) in processes.items()
+            if pid in ours or (command.startswith("postgres:") and self.database in command)
+        }
+
+    @staticmethod
+    def _own() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        waited = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has ended
+        return own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
+
+    def __enter__(self) -> CpuShare:
+        self.started = time.monotonic()
+        self.busy, self.ours, self.own = _busy_seconds(), self._ours(), self._own()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        ours = self._ours()
+        self.elapsed = time.monotonic() - self.started
+        self.total = _busy_seconds() - self.busy
+        self.run = (
+            self._own()
+            - self.own
+            + sum(seconds - self.ours.get(pid, 0.0) for pid, seconds in ours.items())
+        )
+
+    def summary(self) -> str:
+        available = self.elapsed * (os.cpu_count() or 1)
+        others = max(self.total - self.run, 0.0)
+        return (
+            f"CPU during the run: {self.total:.0f} of {available:.0f} CPU-seconds; this run "
+            f"(server, its PostgreSQL backends, wrk) {self.run:.0f}; other work on the "
+            f"machine {others:.0f} ({100 * others / available:.0f} % of it)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
@@ -252,15 +335,16 @@ def main() -> None:
         print(f"seeded {args.subjects} subjects (PostgreSQL) in {elapsed:.1f} s")
         readable = [str(i) for i in random.Random(11).sample(ids, min(2000, len(ids)))]
         bearer = token(["marketing:check", "subjects:read", "subjects:write"])
-        with server(url, workers=args.workers) as (base, _pid):
+        with server(url, workers=args.workers) as (base, pid):
             if args.warmup:
                 script = lua_script(readable, args.subjects, bearer, "warmup")
                 _summary, warmup_file = run_wrk(base, script, args.connections, args.warmup)
                 shutil.rmtree(warmup_file.parent, ignore_errors=True)
             script = lua_script(readable, args.subjects, bearer, "load")
-            summary, requests_file = run_wrk(base, script, args.connections, args.seconds)
+            with CpuShare(pid, url.rsplit("/", 1)[1]) as cpu:
+                summary, requests_file = run_wrk(base, script, args.connections, args.seconds)
         failures = report(summary, requests_file, args.workers, args.connections)
-        print(f"after the run: {load_average()}")
+        print(cpu.summary())
         shutil.rmtree(requests_file.parent, ignore_errors=True)
     finally:
         drop_database(url)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): they print their numbers. Needs PostgreSQL like the tests.
-# Usage: scripts/bench.sh [marketing|export|erasure|concurrency|all] [extra args for the benchmark]
+# Usage: scripts/bench.sh [marketing|export|erasure|concurrency|load|all] [extra args for the benchmark]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,11 +16,13 @@ case "$which" in
     export) .venv/bin/python -m bench.export "$@" ;;
     erasure) .venv/bin/python -m bench.erasure "$@" ;;
     concurrency) .venv/bin/python -m bench.concurrency "$@" ;;
+    load) .venv/bin/python -m bench.load "$@" ;;
     all)
         .venv/bin/python -m bench.marketing_check
         .venv/bin/python -m bench.export
         .venv/bin/python -m bench.erasure
         .venv/bin/python -m bench.concurrency
+        .venv/bin/python -m bench.load
         ;;
-    *) echo "usage: scripts/bench.sh [marketing|export|erasure|concurrency|all]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [marketing|export|erasure|concurrency|load|all]" >&2; exit 2 ;;
 esac

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +11,33 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DISTRIBUTION = "privacy-api"
+INSTALLED_HOME = "share/privacy-api"  # pyproject.toml's [tool.setuptools.data-files]
+
+
+def migrations_home(source_root: Path = Path(__file__).resolve().parents[2]) -> Path:
+    """The folder holding `alembic.ini` and `migrations/`.
+
+    In a source tree (an editable install, the tests) that is the tree itself. A
+    non-editable install, as in the release image, has no tree: the migrations are
+    installed as data files beside the package, wherever the install scheme put them.
+    """
+    if (source_root / "migrations" / "env.py").is_file():
+        return source_root
+    try:
+        files = metadata.distribution(DISTRIBUTION).files or []
+    except metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.as_posix().endswith(f"{INSTALLED_HOME}/migrations/env.py"):
+            return Path(str(file.locate())).resolve().parents[1]
+    raise RuntimeError(
+        f"no migrations in {source_root} nor installed with {DISTRIBUTION}; "
+        "reinstall the package (pip install .)"
+    )
+
+
+PROJECT_ROOT = migrations_home()
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 

@@ -1,0 +1,54 @@
+"""Fixtures of the GDPR API: a local OIDC issuer, and the API enabled for a test's tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.core.config import Settings
+from app.interop.auth import gdpr_verifier
+from tests.conftest import Api
+from tests.interop.oidc import AUDIENCE, DELETE_SCOPE, QUERY_SCOPE, GdprCaller, Issuer, serve_issuer
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Iterator[Issuer]:
+    yield from serve_issuer()
+
+
+def gdpr_settings(settings: Settings, issuer: Issuer, tenant: str, **extra: Any) -> Settings:
+    """The test settings with the GDPR API configured for `tenant` and the issuer."""
+    return settings.model_copy(
+        update={
+            "gdpr_api_issuer": issuer.url,
+            "gdpr_api_audience": AUDIENCE,
+            "gdpr_api_tenant": tenant,
+            "gdpr_api_query_scope": QUERY_SCOPE,
+            "gdpr_api_delete_scope": DELETE_SCOPE,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def enable(app: FastAPI, settings: Settings, issuer: Issuer) -> Iterator[Any]:
+    """`enable(tenant, **settings)`: serve the GDPR API for that tenant (a new verifier,
+    so the issuer's keys are fetched afresh); disabled again after the test."""
+
+    def on(tenant: str, **extra: Any) -> None:
+        app.state.gdpr_verifier = gdpr_verifier(gdpr_settings(settings, issuer, tenant, **extra))
+
+    yield on
+    app.state.gdpr_verifier = None
+    issuer.discovery_issuer = None
+
+
+@pytest.fixture
+def gdpr(api: Api, client: TestClient, issuer: Issuer, enable: Any) -> GdprCaller:
+    """The platform calling the GDPR API, which serves `api`'s tenant."""
+    enable(api.tenant)
+    return GdprCaller(client=client, issuer=issuer)

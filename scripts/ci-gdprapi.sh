@@ -157,17 +157,24 @@ tester_env=(
 )
 
 commands() {
-    # Commands only once the simulator listens; the service then learns its keys
-    # (discovery, JWKS) from a first call that is refused, so no verdict depends on it.
+    # Commands only once the simulator listens and the service knows its keys: an
+    # unsigned token naming the simulator's key makes the service fetch them (discovery,
+    # then JWKS) and is refused — for its signature once they are known. No verdict
+    # then depends on how fast the first fetch is.
     wait_for "the tester's OIDC simulator" listening "$TESTER_PORT" || return 1
-    "$root/.venv/bin/python" - "$base/gdpr-api/v1/profiles/$p1" <<'PY' || true
-import base64, json, sys
+    "$root/.venv/bin/python" - "$base/gdpr-api/v1/profiles/$p1" <<'PY' || return 1
+import base64, json, sys, time
 
 import httpx
 
 header = json.dumps({"alg": "RS256", "kid": "gdpr-api-tester-key"}).encode()
 unsigned = base64.urlsafe_b64encode(header).rstrip(b"=").decode() + ".e30.AA"
-httpx.get(sys.argv[1], headers={"Authorization": f"Bearer {unsigned}"}, timeout=10)
+for _ in range(60):
+    answer = httpx.get(sys.argv[1], headers={"Authorization": f"Bearer {unsigned}"}, timeout=10)
+    if "signature does not verify" in answer.headers.get("www-authenticate", ""):
+        sys.exit(0)
+    time.sleep(0.5)
+sys.exit("the service did not learn the simulator's keys")
 PY
     printf '%s\n' \
         query "delete dryrun" delete query \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,15 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.interop.auth import gdpr_verifier
 from tests.conftest import Api
-from tests.interop.oidc import AUDIENCE, DELETE_SCOPE, QUERY_SCOPE, GdprCaller, Issuer, serve_issuer
+from tests.interop.oidc import (
+    AUDIENCE,
+    DELETE_SCOPE,
+    KID,
+    QUERY_SCOPE,
+    GdprCaller,
+    Issuer,
+    serve_issuer,
+)
 
 
 @pytest.fixture(scope="session")
@@ -37,10 +46,20 @@ def gdpr_settings(settings: Settings, issuer: Issuer, tenant: str, **extra: Any)
 @pytest.fixture
 def enable(app: FastAPI, settings: Settings, issuer: Issuer) -> Iterator[Any]:
     """`enable(tenant, **settings)`: serve the GDPR API for that tenant (a new verifier,
-    so the issuer's keys are fetched afresh); disabled again after the test."""
+    whose keys are fetched from the issuer before it serves, unless `fetch_keys=False`);
+    disabled again after the test."""
 
-    def on(tenant: str, **extra: Any) -> None:
-        app.state.gdpr_verifier = gdpr_verifier(gdpr_settings(settings, issuer, tenant, **extra))
+    def on(tenant: str, *, fetch_keys: bool = True, **extra: Any) -> None:
+        verifier = gdpr_verifier(gdpr_settings(settings, issuer, tenant, **extra))
+        assert verifier is not None
+        if fetch_keys:
+            # A first call waits for the keys only so long (JWKS_WAIT_SECONDS): on a busy
+            # machine the test would depend on how fast the issuer answers.
+            deadline = time.monotonic() + 10
+            while not verifier.keys.keys_for("RS256", KID):
+                assert time.monotonic() < deadline, "the issuer's keys were not fetched"
+                time.sleep(0.02)
+        app.state.gdpr_verifier = verifier
 
     yield on
     app.state.gdpr_verifier = None

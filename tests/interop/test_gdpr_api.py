@@ -11,10 +11,12 @@ Sources: the City of Helsinki's GDPR API specification (open-city-profile
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.interop.service import PROFILE_SYSTEM
 from tests.conftest import (
@@ -26,7 +28,7 @@ from tests.conftest import (
     Api,
     FrozenClock,
 )
-from tests.interop.oidc import DELETE_SCOPE, QUERY_SCOPE, GdprCaller, new_profile_id
+from tests.interop.oidc import DELETE_SCOPE, QUERY_SCOPE, GdprCaller, Issuer, new_profile_id
 from tests.notices.helpers import publish_template
 
 pytestmark = pytest.mark.clock("2026-11-25T12:00:00Z")
@@ -512,23 +514,34 @@ def test_keycloak_puts_the_scopes_in_its_permissions(
 
 
 def test_a_discovery_document_of_another_issuer_gives_no_keys(
-    api: Api, gdpr: GdprCaller, clock: FrozenClock
+    api: Api, client: TestClient, issuer: Issuer, enable: Any, clock: FrozenClock
 ) -> None:
     """OpenID Connect Discovery §4.3: the document must name the issuer it was asked for."""
-    gdpr.issuer.discovery_issuer = "https://impostor.example"
+    issuer.discovery_issuer = "https://impostor.example"
+    start = len(issuer.requests)
+    enable(api.tenant, fetch_keys=False)
+    gdpr = GdprCaller(client=client, issuer=issuer)
     profile_id = new_profile_id()
     profile_subject(api, profile_id, CONTACT)
 
     assert gdpr.query(profile_id).status_code == 401
+    assert "/jwks" not in issuer.requests[start:]  # the impostor's keys are never asked
 
 
 def test_the_keys_are_fetched_through_discovery_and_cached(
-    api: Api, gdpr: GdprCaller, clock: FrozenClock
+    api: Api, client: TestClient, issuer: Issuer, enable: Any, clock: FrozenClock
 ) -> None:
-    start = len(gdpr.issuer.requests)
+    start = len(issuer.requests)
+    enable(api.tenant, fetch_keys=False)
+    gdpr = GdprCaller(client=client, issuer=issuer)
+    # The first call may wait only so long for the keys; then they are known.
+    deadline = time.monotonic() + 10
+    while gdpr.query(new_profile_id()).status_code != 204:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     for _ in range(3):
         assert gdpr.query(new_profile_id()).status_code == 204
-    assert gdpr.issuer.requests[start:] == ["/.well-known/openid-configuration", "/jwks"]
+    assert issuer.requests[start:] == ["/.well-known/openid-configuration", "/jwks"]
 
 
 # -- the HTTP surface --------------------------------------------------------------------

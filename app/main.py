@@ -36,6 +36,8 @@ from app.core.ratelimit import RateLimiter
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
+from app.interop.auth import authenticate_gdpr, gdpr_api_enabled, gdpr_verifier
+from app.interop.router import router as gdpr_router
 from app.notices.router import router as notices_router
 from app.notifications.dispatcher import dispatch_once
 from app.notifications.router import router as notifications_router
@@ -144,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.verifier = TokenVerifier(settings)
+    app.state.gdpr_verifier = gdpr_verifier(settings)  # None: the GDPR API answers 404
     app.state.clock = utcnow
     app.state.migration_heads = head_revisions()
     app.state.rate_limiter = RateLimiter(settings.rate_limits) if settings.rate_limits else None
@@ -171,6 +174,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             responses=problem_responses(401, 429, 431, 503),
         )
+    # The Helsinki profile GDPR API: outside /v1, with its own issuer's tokens.
+    app.include_router(
+        gdpr_router,
+        prefix="/gdpr-api/v1",
+        dependencies=[
+            Depends(gdpr_api_enabled),
+            Depends(authenticate_gdpr),
+            Depends(reject_unknown_query),
+            Depends(reject_nul_characters),
+        ],
+        responses=problem_responses(401, 431, 503),
+    )
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app, extra_models=(MarketingCheckRequest, SubjectExport))

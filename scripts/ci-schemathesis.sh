@@ -14,6 +14,8 @@ port="$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.
 export PRIVACY_DATA_DIR="$work" PRIVACY_DATABASE_URL="sqlite:///$work/privacy.db"
 export PRIVACY_WEBHOOK_ALLOW_PRIVATE=true PRIVACY_DISPATCH_INTERVAL_SECONDS=0
 export PRIVACY_PURGE_INTERVAL_SECONDS=0
+# One token drives thousands of calls: no per-token rate limit here.
+export PRIVACY_RATE_LIMIT=off
 .venv/bin/privacy-api migrate >/dev/null
 .venv/bin/privacy-api serve --host 127.0.0.1 --port "$port" >"$work/serve.log" 2>&1 &
 server=$!

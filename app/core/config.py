@@ -40,6 +40,8 @@ DEV_JWT_SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name
 RATE_LIMIT_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE_LIMIT_PART = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour|day)s?\s*$", re.I)
 RATE_LIMIT_OFF = frozenset({"", "off", "none", "0"})
+# A tenant id (used with fullmatch): the `tenant` claim, `PRIVACY_GDPR_API_TENANT`.
+TENANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 ALLOWED_ALGORITHMS = frozenset(
     {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"}
@@ -133,6 +135,31 @@ class Settings(BaseSettings):
         "connection, a new connection) before it answers 503 with Retry-After",
     )
 
+    # The Helsinki profile GDPR API (`app.interop`): off until an issuer is configured.
+    gdpr_api_issuer: str | None = Field(
+        default=None,
+        description="The OpenID Connect issuer of the GDPR API's tokens (its `iss`); its "
+        "keys are found through `/.well-known/openid-configuration`. Unset: the GDPR API "
+        "answers 404",
+    )
+    gdpr_api_audience: str | None = Field(
+        default=None, description="The `aud` the GDPR API's tokens must carry"
+    )
+    gdpr_api_tenant: str | None = Field(
+        default=None, description="The tenant (controller) whose data the GDPR API serves"
+    )
+    gdpr_api_authorization_field: str = Field(
+        default="https://api.hel.fi/auth",
+        description="The claim that lists the token's API scopes (Tunnistamo's form); "
+        "Keycloak's `authorization.permissions[].scopes` is read as well",
+    )
+    gdpr_api_query_scope: str = Field(
+        default="gdprquery", min_length=1, description="The scope the GDPR query needs"
+    )
+    gdpr_api_delete_scope: str = Field(
+        default="gdprdelete", min_length=1, description="The scope the GDPR delete needs"
+    )
+
     @field_validator("jwt_algorithms", mode="before")
     @classmethod
     def _parse_algorithms(cls, value: object) -> object:
@@ -162,6 +189,30 @@ class Settings(BaseSettings):
                     f"algorithm {alg!r} is not supported; choose from {sorted(ALLOWED_ALGORITHMS)}"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _gdpr_api_complete(self) -> Settings:
+        if self.gdpr_api_issuer is None:
+            return self
+        problems = []
+        issuer = self.gdpr_api_issuer
+        # Keys fetched over plain http could be anyone's: only development may use it.
+        schemes = ("https://",) if self.environment != "development" else ("https://", "http://")
+        if not issuer.startswith(schemes) or len(issuer) > 2000 or any(c.isspace() for c in issuer):
+            problems.append(
+                "PRIVACY_GDPR_API_ISSUER must be an https:// URL (http:// in development only)"
+            )
+        if not self.gdpr_api_audience:
+            problems.append("PRIVACY_GDPR_API_AUDIENCE is missing")
+        if not self.gdpr_api_tenant or not TENANT_PATTERN.fullmatch(self.gdpr_api_tenant):
+            problems.append(
+                "PRIVACY_GDPR_API_TENANT must be a tenant id (1-64 letters, digits or . _ : -)"
+            )
+        if self.gdpr_api_query_scope == self.gdpr_api_delete_scope:
+            problems.append("the GDPR query and delete scopes must differ")
+        if problems:
+            raise ConfigurationError("the GDPR API is misconfigured: " + "; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _secrets_fit_environment(self) -> Settings:

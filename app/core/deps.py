@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
@@ -65,16 +66,25 @@ async def authenticate(
     other is verified off the event loop, so that a slow key fetch or many new tokens
     never hold up other requests.
     """
+    principal = await verified_caller(request, request.app.state.verifier, credentials)
+    missing = [scope for scope in security_scopes.scopes if not principal.has(scope)]
+    if missing:
+        raise Forbidden(f"This operation needs the scope `{' '.join(missing)}`.")
+    return principal
+
+
+async def verified_caller(
+    request: Request, verifier: TokenVerifier, credentials: HTTPAuthorizationCredentials | None
+) -> Principal:
+    """The caller the bearer token names, verified once per request (401 without a
+    valid token) and kept in `request.state.principal`, where the refusal audit finds
+    it."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         if credentials is None:
             raise Unauthorized("A bearer token is required.", error="invalid_request")
-        verifier: TokenVerifier = request.app.state.verifier
         principal = await verifier.verify_off_loop(credentials.credentials)
         request.state.principal = principal
-    missing = [scope for scope in security_scopes.scopes if not principal.has(scope)]
-    if missing:
-        raise Forbidden(f"This operation needs the scope `{' '.join(missing)}`.")
     return principal
 
 
@@ -213,6 +223,12 @@ class UnitOfWork:
         if rights_request_id is not None:
             self.request.state.audit_rights_request_id = rights_request_id
 
+    def answered(self, status_code: int) -> None:
+        """The status this call answers when it is not the operation's usual one (a
+        `204` for nothing held, a `403` committed with what it recorded), for its audit
+        event."""
+        self.request.state.audit_status_code = status_code
+
     @property
     def actor(self) -> str:
         return self.principal.actor
@@ -226,7 +242,11 @@ def _audit_success(session: Session, request: Request, principal: Principal) -> 
     """Add the call's audit event (its action, status and what it concerned) to `session`."""
     route = request.scope.get("route")
     action = getattr(route, "openapi_extra", None) or {}
-    status_code = getattr(route, "status_code", None) or 200
+    status_code = (
+        getattr(request.state, "audit_status_code", None)
+        or getattr(route, "status_code", None)
+        or 200
+    )
     record_event(
         session,
         actor=principal.actor,
@@ -258,6 +278,15 @@ async def unit_of_work(
     request: Request,
     principal: Annotated[Principal, Depends(authenticate)],
     engine: Annotated[Engine, Depends(get_engine)],
+) -> AsyncIterator[UnitOfWork]:
+    """A write transaction of a `/v1` caller (`write_transaction`)."""
+    async with write_transaction(request, principal, engine) as uow:
+        yield uow
+
+
+@asynccontextmanager
+async def write_transaction(
+    request: Request, principal: Principal, engine: Engine
 ) -> AsyncIterator[UnitOfWork]:
     """A write transaction, committed once with its audit event after the handler.
 

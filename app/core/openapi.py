@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,6 +25,10 @@ Every `/v1` call needs `Authorization: Bearer <JWT>`. The token must carry `iss`
 controller the call acts for) and `scope` (space-separated). Without a valid token
 the answer is `401` with `WWW-Authenticate: Bearer`; without the operation's scope,
 `403`. Scopes: {scopes}
+
+The Helsinki profile GDPR API (`/gdpr-api/v1/profiles/{{profile_id}}`) is outside
+`/v1`: its tokens come from the OpenID Connect issuer `PRIVACY_GDPR_API_ISSUER`, it
+serves one tenant (`PRIVACY_GDPR_API_TENANT`) and answers `404` until configured.
 
 ## Tenants
 Each tenant is one controller and is fully isolated: an id that belongs to another
@@ -90,6 +95,11 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
                 "(Art 19), and their deliveries.",
             },
             {"name": "audit", "description": "The append-only audit trail."},
+            {
+                "name": "gdpr api",
+                "description": "The Helsinki profile GDPR API (query and delete a profile's "
+                "data), with tokens of its own OpenID Connect issuer.",
+            },
             {"name": "operations", "description": "Health, readiness and metrics (no token)."},
         ],
     )
@@ -113,6 +123,10 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
                 _declare_links(operation)
                 _problem_content(operation)
                 _optional_parameters_without_null(operation)
+                _no_default_validation_error(operation)
+    if "HTTPValidationError" not in json.dumps(schema["paths"]):
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
     app.openapi_schema = schema
     return schema
 
@@ -320,28 +334,52 @@ def _optional_parameters_without_null(operation: dict[str, Any]) -> None:
 
 
 def _merge_security(operation: dict[str, Any]) -> None:
-    """One requirement listing every scope the operation needs (FastAPI emits one per
-    dependency, which would read as alternatives)."""
+    """One requirement listing every scope the operation needs of its scheme (`bearer`
+    for /v1, `gdprApi` for the GDPR API): FastAPI emits one per dependency, which would
+    read as alternatives."""
     requirements = operation.get("security")
     if not requirements:
         return
-    scopes: list[str] = []
+    merged: dict[str, list[str]] = {}
     for requirement in requirements:
-        for scope in requirement.get("bearer", []):
-            if scope not in scopes:
-                scopes.append(scope)
-    operation["security"] = [{"bearer": scopes}]
-    if scopes:
-        operation["x-required-scopes"] = scopes
+        for scheme, needed in requirement.items():
+            scopes = merged.setdefault(scheme, [])
+            scopes += [scope for scope in needed if scope not in scopes]
+    operation["security"] = [merged]
+    every = [scope for scopes in merged.values() for scope in scopes]
+    if every:
+        operation["x-required-scopes"] = every
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def _no_default_validation_error(operation: dict[str, Any]) -> None:
+    """FastAPI documents a `422` with its own body for an operation that lists none; no
+    operation answers it (validation errors are problem+json, and the GDPR API's are
+    `400`)."""
+    responses = operation.get("responses", {})
+    schema = responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema")
+    if schema == {"$ref": "#/components/schemas/HTTPValidationError"}:
+        del responses["422"]
 
 
 def _problem_content(operation: dict[str, Any]) -> None:
-    """Error responses are problem+json only."""
+    """Error responses are problem+json only — except an error body another protocol
+    defines (the GDPR API's `GdprErrorResponse`), which stays `application/json`."""
     for status, response in operation.get("responses", {}).items():
         content = response.get("content")
-        if not content or not status.isdigit() or int(status) < 400:
+        if (
+            not content
+            or not status.isdigit()
+            or (int(status) < 400 and PROBLEM_JSON not in content)
+        ):
+            continue
+        schema = content.get("application/json", {}).get("schema", {})
+        if schema.get("$ref", PROBLEM_REF) != PROBLEM_REF:
             continue
         plain = content.pop("application/json", None)
         problem = content.setdefault(PROBLEM_JSON, {})
         if plain and "schema" in plain:
             problem["schema"] = plain["schema"]
+        problem.setdefault("schema", {"$ref": "#/components/schemas/Problem"})

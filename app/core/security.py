@@ -37,10 +37,10 @@ from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
 from app.core.clock import utcnow
+from app.core.config import TENANT_PATTERN as TENANT_PATTERN  # the `tenant` claim's form
 from app.core.config import ConfigurationError, Settings
 from app.core.errors import Unauthorized
 
-TENANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # used with fullmatch
 ACTOR_MAX_LENGTH = 200
 
 SCOPES: dict[str, str] = {
@@ -93,12 +93,26 @@ class KeyStore:
     than every `JWKS_MIN_REFETCH_SECONDS`. The last good key set keeps serving while a
     refresh fails or stalls; a caller whose key is not (yet) known waits for a fetch in
     flight until at most `JWKS_WAIT_SECONDS` after it started, then gets its answer.
+
+    With `issuer`, the keys are only those an OpenID Connect issuer publishes: its
+    discovery document names the JWKS (`jwks_uri`), which is then fetched and cached
+    the same way; no HMAC secret and no configured public key is used.
     """
 
-    def __init__(self, settings: Settings, *, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        issuer: str | None = None,
+    ):
         self._settings = settings
-        self._secret = settings.hmac_secret()
-        self._static_keys = [_load_pem(k) for k in settings.jwt_public_keys]
+        self._issuer = issuer
+        self._secret = settings.hmac_secret() if issuer is None else None
+        self._static_keys = (
+            [_load_pem(k) for k in settings.jwt_public_keys] if issuer is None else []
+        )
+        self._jwks_uri: str | None = None  # found through the issuer's discovery document
         self._monotonic = monotonic
         self._jwks: list[dict[str, Any]] = []
         self._jwks_loaded_at: float | None = None
@@ -126,7 +140,7 @@ class KeyStore:
         return keys
 
     def _jwks_for(self, kid: str | None) -> list[dict[str, Any]]:
-        if not self._settings.jwks_url:
+        if not (self._settings.jwks_url or self._issuer):
             return []
         keys = self._jwks
         loaded_at = self._jwks_loaded_at
@@ -159,21 +173,50 @@ class KeyStore:
 
     def _fetch(self) -> None:
         try:
-            document = _read_jwks(str(self._settings.jwks_url))
+            if self._issuer is None:
+                source = str(self._settings.jwks_url)
+            else:
+                source = self._jwks_uri or discover_jwks_uri(self._issuer)
+            document = _read_json(source)
             keys = document.get("keys") if isinstance(document, dict) else None
             if not isinstance(keys, list):
                 raise ValueError("not a JWKS document")
             self._jwks = [k for k in keys if isinstance(k, dict)]
             self._jwks_loaded_at = self._monotonic()
+            if self._issuer is not None:
+                self._jwks_uri = source
         except (httpx.HTTPError, OSError, ValueError) as exc:
-            # Keep serving with the last good key set; the next fetch is rate-limited.
+            # Keep serving with the last good key set; the next fetch is rate-limited
+            # (and asks the issuer's discovery document again: the JWKS may have moved).
+            self._jwks_uri = None
             logger.warning("JWKS fetch failed", extra={"error_type": type(exc).__name__})
         finally:
             self._idle.set()
 
 
-def _read_jwks(source: str) -> Any:
-    """The JWKS document at an http(s) URL or a local path, within the time and size limits."""
+def discover_jwks_uri(issuer: str) -> str:
+    """The `jwks_uri` of an OpenID Connect issuer, from its discovery document.
+
+    OpenID Connect Discovery 1.0 §4: the document is at the issuer with any trailing `/`
+    removed, followed by `/.well-known/openid-configuration`; §4.3: its `issuer` must be
+    identical to the issuer asked (else the document is not that issuer's). The JWKS
+    must be fetched as securely as the document was: an https issuer's `jwks_uri` is
+    https too.
+    """
+    document = _read_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+    if not isinstance(document, dict) or document.get("issuer") != issuer:
+        raise ValueError("the discovery document names another issuer")
+    jwks_uri = document.get("jwks_uri")
+    if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+        raise ValueError("the discovery document has no http(s) `jwks_uri`")
+    if issuer.startswith("https://") and not jwks_uri.startswith("https://"):
+        raise ValueError("an https issuer's `jwks_uri` must be https")
+    return jwks_uri
+
+
+def _read_json(source: str) -> Any:
+    """The JSON document (a JWKS, an issuer's discovery document) at an http(s) URL or a
+    local path, within the time and size limits."""
     if not source.startswith(("https://", "http://")):
         return json.loads(Path(source.removeprefix("file://")).read_bytes()[:JWKS_MAX_BYTES])
     deadline = time.monotonic() + JWKS_FETCH_TIMEOUT_SECONDS
@@ -183,7 +226,7 @@ def _read_jwks(source: str) -> Any:
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > JWKS_MAX_BYTES or time.monotonic() > deadline:
-                raise ValueError("the JWKS document is too large or too slow")
+                raise ValueError("the document is too large or too slow")
     return json.loads(body)
 
 
@@ -205,6 +248,17 @@ VERIFIED_CACHE_SECONDS = 60
 VERIFY_THREADS = 16  # most wait (for a key fetch), few compute: more than the cores
 
 
+@dataclass(frozen=True)
+class TokenPolicy:
+    """What a verifier accepts: the issuer (`iss`), the audience (`aud`), the signing
+    algorithms, and how the verified claims name the caller."""
+
+    issuer: str
+    audience: str
+    algorithms: tuple[str, ...]
+    principal: Callable[[dict[str, Any]], Principal]
+
+
 class TokenVerifier:
     """Verifies bearer tokens against the configured keys and claims.
 
@@ -212,12 +266,28 @@ class TokenVerifier:
     system calling many times with one token pays for the signature check once. The
     check itself runs in a small pool of its own (`verify_off_loop`), so that neither
     the event loop nor the database threads wait for it.
+
+    By default it verifies the tokens of `/v1` (`PRIVACY_JWT_*`); another `policy` and
+    key store verify another issuer's tokens with the same checks.
     """
 
-    def __init__(self, settings: Settings, *, now: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        now: Callable[[], float] = time.time,
+        keys: KeyStore | None = None,
+        policy: TokenPolicy | None = None,
+    ):
         self.settings = settings
-        self.keys = KeyStore(settings)
-        self.algorithms = list(settings.jwt_algorithms)
+        self.keys = keys or KeyStore(settings)
+        self.policy = policy or TokenPolicy(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            algorithms=tuple(settings.jwt_algorithms),
+            principal=_principal_from,
+        )
+        self.algorithms = list(self.policy.algorithms)
         self._now = now
         self._verified: OrderedDict[bytes, tuple[float, Principal]] = OrderedDict()
         self._verified_lock = threading.Lock()
@@ -271,7 +341,7 @@ class TokenVerifier:
             raise Unauthorized("The token's signature does not verify.")
         claims = _json_segment(payload_segment)
         expires = self._check_registered_claims(claims, now)
-        return _principal_from(claims), expires
+        return self.policy.principal(claims), expires
 
     def _check_header(self, header: dict[str, Any]) -> tuple[str, str | None]:
         alg = header.get("alg")
@@ -297,7 +367,7 @@ class TokenVerifier:
             raise Unauthorized("The token has expired.")
         if not_before is not None and not_before > now + leeway:
             raise Unauthorized("The token is not valid yet (`nbf`).")
-        if claims.get("iss") != self.settings.jwt_issuer:
+        if claims.get("iss") != self.policy.issuer:
             raise Unauthorized("The token's issuer is not accepted.")
         audience = claims.get("aud")
         if isinstance(audience, str):
@@ -305,7 +375,7 @@ class TokenVerifier:
         if not (
             isinstance(audience, list)
             and all(isinstance(a, str) for a in audience)
-            and self.settings.jwt_audience in audience
+            and self.policy.audience in audience
         ):
             raise Unauthorized("The token's audience is not accepted.")
         return expires
@@ -374,7 +444,8 @@ def _has_control_characters(text: str) -> bool:
     return any(unicodedata.category(ch) in _CONTROL_CATEGORIES for ch in text)
 
 
-def _principal_from(claims: dict[str, Any]) -> Principal:
+def actor_from(claims: dict[str, Any]) -> str:
+    """The token's `sub`: the calling system or user (the actor of audit events)."""
     sub = claims.get("sub")
     if (
         not isinstance(sub, str)
@@ -383,6 +454,11 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
         or _has_control_characters(sub)
     ):
         raise Unauthorized("The token's `sub` claim is missing or invalid.")
+    return sub
+
+
+def _principal_from(claims: dict[str, Any]) -> Principal:
+    sub = actor_from(claims)
     tenant = claims.get("tenant")
     if not isinstance(tenant, str) or not TENANT_PATTERN.fullmatch(tenant):
         raise Unauthorized("The token's `tenant` claim is missing or invalid.")

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.schema_rules import equals, given, when
+from app.erasure.schemas import ErasedRecord
 
 PurposeCode = Annotated[
     str,
@@ -83,11 +84,6 @@ class ObjectionDecision(BaseModel):
         if self.outcome is ObjectionOutcome.rejected and self.reasons is None:
             raise ValueError("a rejection needs `reasons`: the compelling legitimate grounds")
         return self
-
-
-class ErasedRecord(BaseModel):
-    id: uuid.UUID
-    category: str
 
 
 class ObjectionPublic(BaseModel):

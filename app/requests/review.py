@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -122,16 +122,26 @@ def review_categories(session: Session) -> list[str]:
     return list(tenant_settings(session).third_party_review_categories)
 
 
-def _pending(session: Session, request_id: uuid.UUID, subject_ids: Sequence[uuid.UUID]) -> int:
+def _undecided(
+    session: Session, request_id: uuid.UUID, subject_ids: Sequence[uuid.UUID]
+) -> Any | None:
+    """Where-clauses of the subjects' records that need a decision and have none; None:
+    nothing to decide."""
     categories = review_categories(session)
     if not subject_ids or not categories:
-        return 0
-    statement = select(func.count(col(Record.id))).where(
+        return None
+    return (
         col(Record.subject_id).in_(subject_ids),
         col(Record.category).in_(categories),
         col(Record.id).not_in(_decided(request_id)),
     )
-    return int(session.exec(statement).one())
+
+
+def _pending(session: Session, request_id: uuid.UUID, subject_ids: Sequence[uuid.UUID]) -> int:
+    clauses = _undecided(session, request_id, subject_ids)
+    if clauses is None:
+        return 0
+    return int(session.exec(select(func.count(col(Record.id))).where(*clauses)).one())
 
 
 def pending_for(session: Session, request: RightsRequest) -> int:
@@ -262,6 +272,31 @@ def release_for(
     pending = _pending(session, request.id, subject_ids)
     if pending:
         raise ReviewPending(request.id, pending)
+    return _decisions(session, request, subject_ids)
+
+
+def release_now(
+    session: Session, request: RightsRequest, subject_ids: Sequence[uuid.UUID]
+) -> tuple[Release, int]:
+    """What the request may release at once, for a caller that cannot wait for the
+    review (an answer given in the same call, e.g. through the GDPR API): the decisions
+    taken so far, and every record still awaiting a decision withheld — it is answered
+    once reviewed (Art 15(4); EDPB Guidelines 01/2022 §§ 169-173: release what can be
+    released). Also the number of records withheld for that reason."""
+    release = _decisions(session, request, subject_ids)
+    clauses = _undecided(session, request.id, subject_ids)
+    if clauses is None:
+        return release, 0
+    waiting = [str(record_id) for record_id in session.exec(select(Record.id).where(*clauses))]
+    if not waiting:
+        return release, 0
+    withheld = release.withheld | frozenset(waiting)
+    return replace(release, withheld=withheld), len(waiting)
+
+
+def _decisions(
+    session: Session, request: RightsRequest, subject_ids: Sequence[uuid.UUID]
+) -> Release:
     rows = session.exec(
         select(ReviewDecision)
         .join(Record, col(Record.id) == col(ReviewDecision.record_id))

@@ -433,38 +433,12 @@ def generated_source(generated: Generated, name: str) -> str:
 # The known gaps in the document. Fixing one fails the test that lists it: take it out
 # there, and remove its `GAP:` workaround in the scenario above if it has one.
 
-# Two schemas named ErasedRecord (app/erasure/schemas.py, whose category is the Category
-# enum, and app/objections/schemas.py, whose category is a string) become
-# `app__erasure__schemas__ErasedRecord` and `app__objections__schemas__ErasedRecord`, both
-# titled "ErasedRecord"; the generator names models by title, refuses the second, and
-# with it ObjectionPublic: these operations lose their typed answer.
-OBJECTIONS_LOST = "ObjectionPublic not generated: its ErasedRecord clashes with erasure's"
-KNOWN_GENERATOR_WARNINGS = {
-    "/components/schemas/app__objections__schemas__ErasedRecord": "duplicate model name",
-    "GET /v1/subjects/{subject_id}/objections": OBJECTIONS_LOST,
-    "POST /v1/subjects/{subject_id}/objections": OBJECTIONS_LOST,
-    "GET /v1/objections/{objection_id}": OBJECTIONS_LOST,
-    "POST /v1/objections/{objection_id}/decide": OBJECTIONS_LOST,
-}
+KNOWN_GENERATOR_WARNINGS: dict[str, str] = {}
 
 # Answers with a body that the generated client hands over untyped (`parsed` is None, and
 # `Any` or nothing in the function's return type for that status).
 UNTYPED_ANSWERS = {
     "GET /metrics 200": "text/plain without a schema",
-    **{
-        f"{operation} 308": "application/problem+json has an example and no schema"
-        for operation in (
-            "GET /v1/subjects/{subject_id}",
-            "POST /v1/subjects/{subject_id}/records",
-            "GET /v1/subjects/{subject_id}/records",
-            "POST /v1/subjects/{subject_id}/merge",
-            "POST /v1/subjects/{subject_id}/erasure",
-        )
-    },
-    "GET /v1/subjects/{subject_id}/objections 200": OBJECTIONS_LOST,
-    "POST /v1/subjects/{subject_id}/objections 201": OBJECTIONS_LOST,
-    "GET /v1/objections/{objection_id} 200": OBJECTIONS_LOST,
-    "POST /v1/objections/{objection_id}/decide 200": OBJECTIONS_LOST,
 }
 
 

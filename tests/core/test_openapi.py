@@ -51,6 +51,9 @@ def test_every_operation_is_documented(app: FastAPI) -> None:
         if path in OPEN_PATHS:
             assert op["security"] == [], where  # no token: stated, not left out
             continue
+        if path.startswith("/gdpr-api/"):
+            check_gdpr_api_operation(where, op)
+            continue
         assert path.startswith("/v1/"), where
         (requirement,) = op["security"]
         assert requirement["bearer"], f"{where} names no scope"
@@ -62,6 +65,26 @@ def test_every_operation_is_documented(app: FastAPI) -> None:
             if int(status) >= 400:
                 assert list(response["content"]) == ["application/problem+json"], (where, status)
                 assert response["content"]["application/problem+json"].get("example"), where
+
+
+def check_gdpr_api_operation(where: str, op: dict[str, Any]) -> None:
+    """The Helsinki profile GDPR API: its own token scheme and scopes; its `403` is the
+    API's error list (`application/json`), every other error problem+json."""
+    (requirement,) = op["security"]
+    assert list(requirement) == ["gdprApi"], where
+    (scope,) = requirement["gdprApi"]
+    assert f"`{scope}`" in op["description"], where
+    responses = op["responses"]
+    for status in ("204", "400", "401", "403", "404"):
+        assert status in responses, f"{where} lacks {status}"
+    assert "422" not in responses, where  # parameters failing validation are 400
+    forbidden = responses["403"]["content"]
+    assert forbidden == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/GdprErrorResponse"}}
+    }, where
+    for status, response in responses.items():
+        if int(status) >= 400 and status != "403":
+            assert list(response["content"]) == ["application/problem+json"], (where, status)
 
 
 def test_request_bodies_have_examples(app: FastAPI) -> None:

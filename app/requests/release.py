@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.core.errors import Conflict
 from app.notices.schemas import Lang
 from app.requests.models import RightsRequest
-from app.requests.review import release_for
+from app.requests.review import decisions, release_for
 from app.requests.schemas import RequestStatus
 from app.requests.service import covered_subjects
 from app.rights.access import access_report
@@ -47,6 +47,7 @@ def released_reports(
     ensure_releasable(request)
     subjects = covered_subjects(session, request)
     release_for(session, request, [s.id for s in subjects])  # 409 while any is pending
+    # Nothing is pending for any of them: each report takes its own subject's decisions.
     return [
         access_report(
             session,
@@ -54,7 +55,7 @@ def released_reports(
             lang=lang,
             now=now,
             hash_secret=hash_secret,
-            release=release_for(session, request, [subject.id]),
+            release=decisions(session, request, [subject.id]),
         )
         for subject in subjects
     ]

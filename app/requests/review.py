@@ -170,7 +170,7 @@ def review_state(session: Session, request_id: uuid.UUID, *, page: PageParams) -
         if len(records) > page.limit:
             records = records[: page.limit]
             next_cursor = encode_cursor(records[-1].id)
-        decisions = {
+        taken = {
             d.record_id: d
             for d in session.exec(
                 select(ReviewDecision).where(
@@ -179,7 +179,7 @@ def review_state(session: Session, request_id: uuid.UUID, *, page: PageParams) -
                 )
             )
         }
-        items = [_item(record, decisions.get(record.id), categories) for record in records]
+        items = [_item(record, taken.get(record.id), categories) for record in records]
     pending = _pending(session, request.id, subject_ids)
     return ReviewState(
         rights_request_id=request.id,
@@ -272,7 +272,7 @@ def release_for(
     pending = _pending(session, request.id, subject_ids)
     if pending:
         raise ReviewPending(request.id, pending)
-    return _decisions(session, request, subject_ids)
+    return decisions(session, request, subject_ids)
 
 
 def release_now(
@@ -283,7 +283,7 @@ def release_now(
     taken so far, and every record still awaiting a decision withheld — it is answered
     once reviewed (Art 15(4); EDPB Guidelines 01/2022 §§ 169-173: release what can be
     released). Also the number of records withheld for that reason."""
-    release = _decisions(session, request, subject_ids)
+    release = decisions(session, request, subject_ids)
     clauses = _undecided(session, request.id, subject_ids)
     if clauses is None:
         return release, 0
@@ -294,9 +294,10 @@ def release_now(
     return replace(release, withheld=withheld), len(waiting)
 
 
-def _decisions(
+def decisions(
     session: Session, request: RightsRequest, subject_ids: Sequence[uuid.UUID]
 ) -> Release:
+    """The request's decisions on the records of the given subjects, pending or not."""
     rows = session.exec(
         select(ReviewDecision)
         .join(Record, col(Record.id) == col(ReviewDecision.record_id))

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to the whole test suite: installs into .venv, makes sure
-# PostgreSQL is up, then runs ruff, mypy and pytest on SQLite and PostgreSQL.
+# PostgreSQL is up and Debian's Chromium is installed (the console's browser tests), then runs
+# ruff, mypy and pytest on SQLite and PostgreSQL.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k erasure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh dev
+scripts/ensure-chromium.sh
 
 pg_host="${PRIVACY_TEST_PG_HOST:-127.0.0.1}"
 if ! .venv/bin/python -c "import socket,sys; socket.create_connection(('$pg_host', 5432), 2)" 2>/dev/null; then

@@ -3,7 +3,8 @@
 A whole subject, or single records, can be restricted with a reason; lifting is
 explicit and lifts everything. While restricted, processing reads do not serve the
 data, marketing checks say no, and records added later are stored restricted. The
-subject may still see (access report) and take (export) its own data.
+subject may still see (access report) and take (export) its own data. Recipients are told
+of a restriction and of its lifting (Art 19), in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.core.errors import UnprocessableContent
+from app.notifications.schemas import EventType
+from app.notifications.service import notify
 from app.rights.models import Restriction
 from app.rights.schemas import RestrictionCreate, RestrictionEntry, RestrictionState
 from app.subjects.models import Record, Subject
@@ -28,10 +31,12 @@ def restrict(
     body: RestrictionCreate,
     *,
     actor: str,
+    tenant_id: str,
     now: datetime,
     rights_request_id: uuid.UUID | None,
 ) -> list[uuid.UUID]:
-    """Restrict the subject or the listed records; returns the ids of records restricted."""
+    """Restrict the subject or the listed records and tell the recipients (Art 19);
+    returns the ids of records restricted."""
     if body.record_ids is None:
         subject.restricted = True
         subject.status = SubjectStatus.restricted.value
@@ -78,11 +83,21 @@ def restrict(
     _set_records_restricted(session, subject.id, record_ids, restricted=True, now=now)
     subject.updated_at = now
     session.flush()
+    notify(
+        session,
+        event_type=EventType.subject_restricted,
+        tenant_id=tenant_id,
+        now=now,
+        subject_id=subject.id,
+        whole_subject=body.record_ids is None,
+        record_ids=record_ids,
+    )
     return record_ids
 
 
-def lift(session: Session, subject: Subject, *, now: datetime) -> list[uuid.UUID]:
-    """Lift every restriction of the subject; returns the ids of records released."""
+def lift(session: Session, subject: Subject, *, tenant_id: str, now: datetime) -> list[uuid.UUID]:
+    """Lift every restriction of the subject and tell the recipients (Art 19); returns
+    the ids of records released."""
     active = session.exec(
         select(Restriction).where(
             Restriction.subject_id == subject.id, col(Restriction.lifted_at).is_(None)
@@ -100,6 +115,14 @@ def lift(session: Session, subject: Subject, *, now: datetime) -> list[uuid.UUID
     subject.status = SubjectStatus.active.value
     subject.updated_at = now
     session.flush()
+    notify(
+        session,
+        event_type=EventType.subject_restriction_lifted,
+        tenant_id=tenant_id,
+        now=now,
+        subject_id=subject.id,
+        record_ids=record_ids,
+    )
     return record_ids
 
 

@@ -28,8 +28,6 @@ from app.core.etag import IfMatch, check_if_match, etag_for
 from app.core.negotiation import negotiate
 from app.core.pagination import Page, PageParams, page_params
 from app.core.security import Principal
-from app.notifications.schemas import EventType
-from app.notifications.service import notify
 from app.requests import review
 from app.requests import service as requests
 from app.retention.settings import tenant_settings
@@ -382,23 +380,14 @@ def restrict_subject(
     subject = subjects.get_writable_subject(uow.session, subject_id)
     requests.link_call(uow, subject.id, rights_request_id)
     check_if_match(if_match, subject.version)
-    now = clock()
-    record_ids = restriction.restrict(
+    restriction.restrict(
         uow.session,
         subject,
         body,
         actor=uow.actor,
-        now=now,
-        rights_request_id=getattr(uow.request.state, "audit_rights_request_id", None),
-    )
-    notify(
-        uow.session,
-        event_type=EventType.subject_restricted,
         tenant_id=uow.tenant,
-        now=now,
-        subject_id=subject.id,
-        whole_subject=body.record_ids is None,
-        record_ids=record_ids,
+        now=clock(),
+        rights_request_id=getattr(uow.request.state, "audit_rights_request_id", None),
     )
     response.headers["ETag"] = etag_for(subject.version)
     return restriction.state(uow.session, subject)
@@ -429,16 +418,7 @@ def lift_restriction(
     subject = subjects.get_writable_subject(uow.session, subject_id)
     requests.link_call(uow, subject.id, rights_request_id)
     check_if_match(if_match, subject.version)
-    now = clock()
-    released = restriction.lift(uow.session, subject, now=now)
-    notify(
-        uow.session,
-        event_type=EventType.subject_restriction_lifted,
-        tenant_id=uow.tenant,
-        now=now,
-        subject_id=subject.id,
-        record_ids=released,
-    )
+    restriction.lift(uow.session, subject, tenant_id=uow.tenant, now=clock())
     response.headers["ETag"] = etag_for(subject.version)
     return restriction.state(uow.session, subject)
 

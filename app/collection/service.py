@@ -131,21 +131,28 @@ def notices_due(
     )
     rows, next_cursor = paginate(session, statement, Subject.id, page)
     earliest = _earliest_records(session, [s.id for s in rows])
-    items = []
-    for subject in rows:
-        collected_at = subject.created_at
-        if (first := earliest.get(subject.id)) is not None and first < collected_at:
-            collected_at = first
-        due_at = notice_due_at(collected_at)
-        items.append(
-            NoticeDue(
-                subject_id=subject.id,
-                collected_at=collected_at,
-                due_at=due_at,
-                overdue=due_at < now,
-            )
-        )
-    return items, next_cursor
+    return [_due(subject, earliest.get(subject.id), now) for subject in rows], next_cursor
+
+
+def notice_due(session: Session, subject: Subject, *, now: datetime) -> NoticeDue | None:
+    """When the notice is due for this one subject; None once it was given, and for an
+    erased or merged subject (as `notices_due` leaves them out)."""
+    if subject.notice_given_at is not None or subject.status in (
+        SubjectStatus.erased.value,
+        SubjectStatus.merged.value,
+    ):
+        return None
+    return _due(subject, _earliest_records(session, [subject.id]).get(subject.id), now)
+
+
+def _due(subject: Subject, first_record: datetime | None, now: datetime) -> NoticeDue:
+    collected_at = subject.created_at
+    if first_record is not None and first_record < collected_at:
+        collected_at = first_record
+    due_at = notice_due_at(collected_at)
+    return NoticeDue(
+        subject_id=subject.id, collected_at=collected_at, due_at=due_at, overdue=due_at < now
+    )
 
 
 def _earliest_records(session: Session, subject_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:

@@ -113,6 +113,21 @@ def list_deliveries(
     return paginate(session, statement, Delivery.id, page)
 
 
+def deliveries_about(
+    session: Session, subject_id: uuid.UUID, *, limit: int = 100
+) -> list[tuple[Delivery, str]]:
+    """The latest events sent (or to be sent) to recipients about the subject, newest
+    first, each with its recipient's name: the payload names the subject (ids only)."""
+    rows = session.exec(
+        select(Delivery, Recipient.name)
+        .join(Recipient, col(Recipient.id) == col(Delivery.recipient_id))
+        .where(col(Delivery.payload)["subject_id"].as_string() == str(subject_id))
+        .order_by(col(Delivery.id).desc())
+        .limit(limit)
+    ).all()
+    return [(delivery, name) for delivery, name in rows]
+
+
 def get_delivery(
     session: Session, delivery_id: uuid.UUID
 ) -> tuple[Delivery, list[DeliveryAttempt]]:

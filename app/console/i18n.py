@@ -19,6 +19,7 @@ MESSAGE_MODULES = [
     "app.console.messages.common",
     "app.console.messages.queue",
     "app.console.messages.requests",
+    "app.console.messages.subjects",
 ]
 
 Translator = Callable[..., str]

@@ -263,8 +263,7 @@ EN: dict[str, str] = {
     "subjects.restrict.submit": "Restrict processing",
     "subjects.restrict.done": "Processing is restricted.",
     "subjects.lift.submit": "Lift the restriction",
-    "subjects.lift.help": "The person must be told before the restriction is lifted "
-    "(Art 18(3)).",
+    "subjects.lift.help": "The person must be told before the restriction is lifted (Art 18(3)).",
     "subjects.lift.done": "The restriction is lifted.",
     "subjects.holds": "Legal holds",
     "subjects.holds.none": "No legal holds.",
@@ -298,8 +297,7 @@ EN: dict[str, str] = {
     "subjects.objection.outcome.rejected": "rejected",
     "subjects.objection.created_at": "Received",
     "subjects.objection.grounds": "The person's grounds",
-    "subjects.objection.grounds_help": "The person's own words; shown only in the access "
-    "report.",
+    "subjects.objection.grounds_help": "The person's own words; shown only in the access report.",
     "subjects.objection.submit": "Record the objection",
     "subjects.objection.done": "The objection is recorded.",
     "subjects.objection.no_purposes": "There is no purpose to object to (Art 21(1) covers "
@@ -372,8 +370,7 @@ EN: dict[str, str] = {
     "erasure.identifiers": "The person's email addresses and phone numbers are erased. An "
     "objection to direct marketing stays, as keyed hashes.",
     "erasure.confirm.title": "Confirm the erasure",
-    "erasure.confirm.read": "I have read the plan and the person's request for erasure "
-    "applies.",
+    "erasure.confirm.read": "I have read the plan and the person's request for erasure applies.",
     "erasure.confirm.word": "Type {word} to confirm",
     "erasure.confirm.word_value": "ERASE",
     "erasure.confirm.submit": "Erase the subject",

@@ -12,7 +12,7 @@ import hashlib
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
@@ -22,6 +22,7 @@ from app.console.forms import FormData, read_form
 from app.console.i18n import translator
 from app.console.pages.subjects import ReadSession, load_subject, reading
 from app.console.render import flash, redirect, render
+from app.console.routing import page_router
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams
 from app.erasure import service as erasure
@@ -30,7 +31,7 @@ from app.subjects import service as subjects
 from app.subjects.models import Record, Subject
 from app.subjects.service import SubjectMerged
 
-router = APIRouter()
+router = page_router()
 
 RightsWriter = Annotated[ConsoleUser, Depends(requires("rights:write"))]
 Form = Annotated[FormData, Depends(read_form)]
@@ -40,7 +41,9 @@ class PlanChanged(Conflict):
     """The plan is no longer the one the person read and confirmed."""
 
 
-def current(session: Session, subject: Subject, user: ConsoleUser, request: Request) -> ErasureReport:
+def current(
+    session: Session, subject: Subject, user: ConsoleUser, request: Request
+) -> ErasureReport:
     """The erasure service's answer for the subject now: its plan (a dry run, nothing
     changes) or, once erased, its report brought up to date."""
     return ErasureReport.model_validate(
@@ -81,9 +84,7 @@ def plan_context(
     request: Request, session: Session, user: ConsoleUser, subject: Subject
 ) -> dict[str, Any]:
     report = current(session, subject, user, request)
-    records, _ = subjects.list_records(
-        session, subject, page=PageParams(limit=500, after=None)
-    )
+    records, _ = subjects.list_records(session, subject, page=PageParams(limit=500, after=None))
     by_id = {record.id: record for record in records}
     return {
         "subject_id": subject.id,

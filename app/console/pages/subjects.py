@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.collection import service as collection
 from app.console.deps import (
@@ -30,12 +31,14 @@ from app.console.deps import (
     get_engine,
     read_session,
     requires,
+    run_write,
     verify_csrf,
 )
 from app.console.errors import ConsoleNotFound, ConsoleRedirect
 from app.console.forms import FormData, read_form
-from app.console.i18n import translator
+from app.console.i18n import Translator, translator
 from app.console.render import flash, redirect, render
+from app.console.routing import page_router
 from app.core.errors import AppError, Conflict, Gone, NotFound, UnprocessableContent
 from app.core.pagination import PageParams
 from app.notices.service import current_notice
@@ -57,7 +60,7 @@ from app.subjects.models import Record, Subject
 from app.subjects.schemas import SubjectSearch
 from app.subjects.service import SubjectMerged
 
-router = APIRouter()
+router = page_router()
 
 Reader = Annotated[ConsoleUser, Depends(requires("subjects:read"))]
 RightsReader = Annotated[ConsoleUser, Depends(requires("rights:read"))]
@@ -102,7 +105,9 @@ def load_subject(session: Session, subject_id: uuid.UUID) -> Subject:
 @router.get("/subjects")
 def search_form(request: Request, user: Reader) -> HTMLResponse:
     """The search form (email, phone or external reference)."""
-    return render(request, user, "console/subjects/search.html", {"form": {}, "results": None})
+    return render(
+        request, user, "console/subjects/search.html", {"form": {}, "errors": {}, "results": None}
+    )
 
 
 @router.post("/subjects/search", dependencies=CSRF)
@@ -137,12 +142,12 @@ def search(request: Request, user: Reader, form: Form, session: ReadSession) -> 
                     name = "ref_system"
                 errors[name] = "form.invalid"
     if errors:
-        context = {"form": values, "errors": errors, "results": None}
-        return render(request, user, "console/subjects/search.html", context, status_code=422)
+        page = {"form": values, "errors": errors, "results": None}
+        return render(request, user, "console/subjects/search.html", page, status_code=422)
     if len(found) == 1:
         return redirect(f"/console/subjects/{found[0].id}")
     views = subjects.subject_views(session, found, hash_secret=hash_secret(request))
-    context = {"form": values, "errors": {}, "results": views}
+    context: dict[str, Any] = {"form": values, "errors": {}, "results": views}
     return render(request, user, "console/subjects/search.html", context)
 
 
@@ -169,11 +174,11 @@ def field_label(category: str, name: str, lang: str) -> str:
     return words[lang] if words else name  # type: ignore[index]
 
 
-def show_value(value: Any) -> str:
+def show_value(value: Any, t: Translator) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
-        return "✓" if value else "–"
+        return t("common.yes") if value else t("common.no")
     return "" if value is None else str(value)
 
 
@@ -183,11 +188,12 @@ def record_views(
     """The subject's records by category (in the categories' order). A restricted record
     shows no content, as a processing read would not (Art 18); its history still shows."""
     records, _ = subjects.list_records(session, subject, page=ALL)
+    t = translator(user.lang)
     groups: dict[str, list[RecordView]] = {}
     for record in records:
         shown = subjects.record_for_processing(record)
         rows = [
-            FieldRow(name, field_label(record.category, name, user.lang), show_value(value))
+            FieldRow(name, field_label(record.category, name, user.lang), show_value(value, t))
             for name, value in (shown.data or {}).items()
         ]
         view = RecordView(record=record, rows=rows)
@@ -263,9 +269,7 @@ def render_subject(
         subject = load_subject(session, subject_id)
         context = subject_context(request, session, user, subject)
         context.update(problem_context(problem), errors=errors or {}, form=form or {})
-        return render(
-            request, user, "console/subjects/show.html", context, status_code=status_code
-        )
+        return render(request, user, "console/subjects/show.html", context, status_code=status_code)
 
 
 def problem_context(problem: AppError | None) -> dict[str, Any]:
@@ -370,9 +374,7 @@ def lift(request: Request, subject_id: uuid.UUID, user: RightsWriter) -> Respons
 
 
 @router.post("/subjects/{subject_id}/marketing-objection", dependencies=CSRF)
-def object_to_marketing(
-    request: Request, subject_id: uuid.UUID, user: RightsWriter
-) -> Response:
+def object_to_marketing(request: Request, subject_id: uuid.UUID, user: RightsWriter) -> Response:
     """Record the objection to direct marketing: absolute and immediate
     (`subject.object_marketing`)."""
     try:
@@ -656,7 +658,7 @@ def field_label_for(record_id: uuid.UUID, name: str, user: ConsoleUser, request:
 
 
 @router.get("/subjects/{subject_id}/access-report")
-def readable_access_report(
+async def readable_access_report(
     request: Request,
     subject_id: uuid.UUID,
     user: RightsReader,
@@ -664,42 +666,49 @@ def readable_access_report(
 ) -> HTMLResponse:
     """The access report exactly as the person receives it: the API's readable HTML
     document (`app.rights.render`), audited as `subject.access_report`."""
-    with console_work(request, user, "subject.access_report") as work:
-        try:
-            subject = subjects.get_subject(work.session, subject_id)
-        except NotFound:
-            raise ConsoleNotFound() from None
-        except SubjectMerged as merged:
-            raise ConsoleRedirect(f"/console/subjects/{merged.new_id}/access-report") from None
-        work.concerns(subject_id=subject.id)
-        report = access_report(
-            work.session,
-            subject,
-            lang=lang,
-            now=request.app.state.clock(),
-            hash_secret=hash_secret(request),
-        )
-        html = access_report_html(report, zone=tenant_settings(work.session).zone)
+
+    def build() -> str:
+        with console_work(request, user, "subject.access_report") as work:
+            subject = audited_subject(work.session, subject_id, "access-report")
+            work.concerns(subject_id=subject.id)
+            report = access_report(
+                work.session,
+                subject,
+                lang=lang,
+                now=request.app.state.clock(),
+                hash_secret=hash_secret(request),
+            )
+            return access_report_html(report, zone=tenant_settings(work.session).zone)
+
+    html: str = await run_write(request, build)
     headers = {"Content-Language": lang, "Cache-Control": "no-store", **HTML_SECURITY_HEADERS}
     return HTMLResponse(html, headers=headers)
 
 
+def audited_subject(session: Session, subject_id: uuid.UUID, page: str) -> Subject:
+    try:
+        return subjects.get_subject(session, subject_id)
+    except NotFound:
+        raise ConsoleNotFound() from None
+    except SubjectMerged as merged:
+        raise ConsoleRedirect(f"/console/subjects/{merged.new_id}/{page}") from None
+
+
 @router.get("/subjects/{subject_id}/export.{fmt}")
-def export(
+async def export(
     request: Request, subject_id: uuid.UUID, fmt: str, user: RightsReader
 ) -> StreamingResponse:
     """The export download, as the API streams it (JSON or CSV), audited as
     `subject.export` before the first byte leaves."""
     if fmt not in ("json", "csv"):
         raise ConsoleNotFound()
-    with console_work(request, user, "subject.export") as work:
-        try:
-            subject = subjects.get_subject(work.session, subject_id)
-        except NotFound:
-            raise ConsoleNotFound() from None
-        except SubjectMerged as merged:
-            raise ConsoleRedirect(f"/console/subjects/{merged.new_id}/export.{fmt}") from None
-        work.concerns(subject_id=subject.id)
+
+    def audit() -> None:
+        with console_work(request, user, "subject.export") as work:
+            subject = audited_subject(work.session, subject_id, f"export.{fmt}")
+            work.concerns(subject_id=subject.id)
+
+    await run_write(request, audit)
     engine = get_engine(request)
     now = request.app.state.clock()
     if fmt == "csv":
@@ -710,7 +719,7 @@ def export(
     else:
         body, media_type = stream_json(engine, user.tenant, subject_id, now), "application/json"
     return StreamingResponse(
-        started(body),
+        await run_in_threadpool(started, body),
         media_type=media_type,
         headers={
             "Content-Disposition": f'attachment; filename="subject-{subject_id}.{fmt}"',

@@ -41,8 +41,16 @@ class ConsoleHeadersMiddleware:
                 names |= {b"referrer-policy", b"x-frame-options", b"cross-origin-opener-policy"}
                 if not static:
                     names.add(b"cache-control")
+                own = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() == b"content-security-policy"
+                ]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                headers += HEADERS
+                # A document the person receives (the readable access report) keeps its own
+                # policy: no scripts, nothing loaded, only its own inline style.
+                headers += [(k, v) for k, v in HEADERS if not (own and k == own[0][0].lower())]
+                headers += own[:1]
                 if not static:
                     headers.append(NO_STORE)
                 message = {**message, "headers": headers}

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from app.rights.render import HTML_SECURITY_HEADERS
 from tests.conftest import CONTACT, INVOICE_2024, NOTE, PERSONAL_VALUES, Api
 from tests.console.conftest import DESK_SCOPES, Console, audit_rows
 
@@ -350,7 +351,11 @@ def test_access_report_as_the_person_receives_it(api: Api, console: Console) -> 
         f"/v1/subjects/{sid}/access-report?lang=sv", headers={"Accept": "text/html"}
     ).text
     assert response.text == api_html  # the same document, rendered by the same code
-    assert "script" not in response.headers["content-security-policy"]
+    # The person's document keeps its own policy: nothing loaded, no script, inline style.
+    assert (
+        response.headers["content-security-policy"]
+        == HTML_SECURITY_HEADERS["Content-Security-Policy"]
+    )
     rows = console_rows(api)
     assert [(r["action"], r["subject_id"] is not None) for r in rows] == [
         ("subject.access_report", True)

@@ -264,11 +264,12 @@ def desk(browser: Browser, live: Live, axe: Axe) -> Iterator[Desk]:
     page.set_default_timeout(15_000)
     person = Desk(page=page, live=live, axe=axe, tenant=f"t-{uuid.uuid4().hex[:12]}")
 
+    answered_4xx: set[str] = set()
+    console_errors: list[tuple[str, str]] = []
+
     def on_console(message: Any) -> None:
-        if message.location.get("url", "").endswith("/favicon.ico"):
-            return  # the browser's own request for an icon, not the page's
         if message.type == "error":
-            person.problems.append(f"console error on {person.path}: {message.text}")
+            console_errors.append((message.location.get("url", ""), message.text))
 
     def on_failed(request: Any) -> None:
         failure = request.failure or ""
@@ -281,7 +282,9 @@ def desk(browser: Browser, live: Live, axe: Axe) -> Iterator[Desk]:
         kind = response.request.resource_type
         if response.url.endswith("/favicon.ico"):
             return  # the browser's own request, not the page's
-        if response.status >= 500 or (response.status >= 400 and kind != "document"):
+        if kind == "document" and 400 <= response.status < 500:
+            answered_4xx.add(response.url)  # a form shown again with what was refused
+        elif response.status >= 500 or response.status >= 400:
             person.problems.append(f"{response.status} for {kind} {response.url}")
 
     def on_navigated(frame: Any) -> None:
@@ -294,6 +297,14 @@ def desk(browser: Browser, live: Live, axe: Axe) -> Iterator[Desk]:
     page.on("response", on_response)
     page.on("framenavigated", on_navigated)
     yield person
+    for url, text in console_errors:
+        # The browser logs every 4xx page it shows; a refused form is one (checked with
+        # axe like any other page), and so is its own request for /favicon.ico.
+        if (url in answered_4xx or url.endswith("/favicon.ico")) and text.startswith(
+            "Failed to load resource: the server responded with a status of 4"
+        ):
+            continue
+        person.problems.append(f"console error on {url}: {text}")
     try:
         assert not person.problems, "\n".join(person.problems)
         assert not person.unchecked, f"pages not checked with axe: {person.unchecked}"

@@ -43,10 +43,10 @@ def test_plan_says_what_goes_what_stays_why_and_until_when(api: Api, console: Co
     assert "Erased (2)" in html and "Kept (1)" in html
     assert "Required by law" in html and "Bokföringslagen (1999:1078) 7 kap. 2 §" in html
     assert '<time datetime="2031-12-31">31 December 2031</time>' in html
-    assert "invoice F-2024-1 2024-03-15" in html
+    assert "Invoice F-2024-1 2024-03-15" in html
     dry = api.post(f"/v1/subjects/{sid}/erasure?dry_run=true").json()
     for item in dry["erased"] + dry["kept"]:
-        assert item["id"][:8] in html  # every record of the service's plan is on the page
+        assert item["id"][-8:] in html  # every record of the service's plan is on the page
     assert api.row_counts() == {**before, "audit_event": before["audit_event"] + 1}
     assert api.get(f"/v1/subjects/{sid}").json()["status"] == "active"
 

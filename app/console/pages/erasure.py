@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.console.deps import ConsoleUser, console_work, requires, verify_csrf
 from app.console.errors import ConsoleNotFound, ConsoleRedirect
 from app.console.forms import FormData, read_form
-from app.console.i18n import translator
+from app.console.i18n import Lang, translator
 from app.console.pages.subjects import ReadSession, load_subject, reading
 from app.console.render import flash, redirect, render
 from app.console.routing import page_router
@@ -27,6 +27,7 @@ from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams
 from app.erasure import service as erasure
 from app.erasure.schemas import ErasureReport
+from app.rights.labels import VALUES
 from app.subjects import service as subjects
 from app.subjects.models import Record, Subject
 from app.subjects.service import SubjectMerged
@@ -68,7 +69,7 @@ def fingerprint(report: ErasureReport) -> str:
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:32]
 
 
-def describe(record: Record | None) -> dict[str, Any]:
+def describe(record: Record | None, lang: Lang) -> dict[str, Any]:
     """What a record is, for the person reading the plan: its category, source and date;
     a sales document's kind, number and date (what the bookkeeping rule reads)."""
     if record is None:
@@ -76,7 +77,9 @@ def describe(record: Record | None) -> dict[str, Any]:
     summary = ""
     if record.category == "sales_document":
         data = record.data or {}
-        summary = " ".join(str(data.get(k, "")) for k in ("kind", "number", "date")).strip()
+        kind = VALUES["sales_document_kind"].get(str(data.get("kind")))
+        parts = [kind[lang] if kind else "", str(data.get("number", "")), str(data.get("date", ""))]
+        summary = " ".join(part for part in parts if part)
     return {"summary": summary, "created_at": record.created_at, "source": record.source}
 
 
@@ -90,7 +93,7 @@ def plan_context(
         "subject_id": subject.id,
         "report": report,
         "erased_at": subject.erased_at,
-        "about": {rid: describe(rec) for rid, rec in by_id.items()},
+        "about": {rid: describe(rec, user.lang) for rid, rec in by_id.items()},
         "fingerprint": fingerprint(report),
         "confirm_word": translator(user.lang)("erasure.confirm.word_value"),
         "problem": None,

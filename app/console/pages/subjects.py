@@ -234,7 +234,7 @@ def subject_context(
         "deliveries": [],
     }
     context["hold_options"] = [
-        (str(view.record.id), f"{t(f'category.{category}')} {str(view.record.id)[:8]}")
+        (str(view.record.id), f"{t(f'category.{category}')} {str(view.record.id)[-8:]}")
         for category, views in context["groups"]
         for view in views
     ]

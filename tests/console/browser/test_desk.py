@@ -38,6 +38,32 @@ def open_request(desk: Desk, body: dict[str, Any]) -> str:
     return str(api.post("/v1/rights-requests", body, status=201).json()["id"])
 
 
+def seed_queue(desk: Desk) -> None:
+    """Other people's requests in the queue: overdue, due soon, awaiting verification."""
+    api = desk.live.api(desk.tenant)
+    for kind, channel, received, email in (
+        ("erasure", "web", "2026-10-12T08:00:00Z", "per.persson@example.se"),
+        ("rectification", "email", "2026-10-27T09:15:00Z", "karin.k@example.se"),
+        ("objection", "phone", "2026-11-18T14:40:00Z", "lars.l@example.se"),
+        ("portability", "api", "2026-11-23T10:05:00Z", "eva.e@example.se"),
+    ):
+        rid = open_request(
+            desk,
+            {
+                "type": kind,
+                "channel": channel,
+                "received_at": received,
+                "requester": {"emails": [email]},
+            },
+        )
+        if kind != "portability":
+            api.post(
+                f"/v1/rights-requests/{rid}/verify",
+                {"method": "email_confirmation", "verified_at": received},
+                status=200,
+            )
+
+
 def test_sign_in_find_a_subject_and_take_its_documents(desk: Desk) -> None:
     sid = seed_person(desk)
     desk.sign_in()
@@ -64,16 +90,7 @@ def test_sign_in_find_a_subject_and_take_its_documents(desk: Desk) -> None:
 def test_access_request_from_receipt_to_answer(desk: Desk) -> None:
     publish_notice(desk)
     sid = seed_person(desk, CONTACT, MEETING)
-    other = seed_person(desk, CONTACT, email="someone.else@example.se")
-    open_request(
-        desk,
-        {
-            "type": "erasure",
-            "subject_id": other,
-            "channel": "web",
-            "received_at": "2026-11-02T08:00:00Z",
-        },
-    )
+    seed_queue(desk)
     desk.sign_in()
 
     desk.follow("Record a new request")
@@ -115,7 +132,9 @@ def test_access_request_from_receipt_to_answer(desk: Desk) -> None:
     desk.follow("Queue")
     assert desk.path == "/console"
     desk.screenshot("queue")
+    queue = desk.page.locator("table").inner_text()
     assert request_path not in desk.page.content()  # completed: no longer in the queue
+    assert "Erasure" in queue and "Data portability" in queue
 
 
 def test_extend_a_request_with_reasons(desk: Desk) -> None:
@@ -174,7 +193,7 @@ def test_erase_a_subject_after_reading_the_plan(desk: Desk) -> None:
     desk.submit("Erase the subject")
     assert "The subject is erased: 2 records erased, 1 kept." in desk.text()
     kept = desk.page.locator("table.plan-stays").inner_text()
-    assert "invoice F-2024-1" in kept and "31 December 2031" in kept
+    assert "Invoice F-2024-1" in kept and "31 December 2031" in kept
 
     desk.follow("Back to the subject")
     assert "Kept until 31 December 2031" in desk.text()

@@ -51,7 +51,7 @@ from app.retention.settings import tenant_settings
 from app.rights import marketing, rectification, restriction
 from app.rights.access import access_report
 from app.rights.export import started, stream_csv, stream_json
-from app.rights.labels import FIELDS
+from app.rights.labels import FIELD_VALUES, FIELDS, VALUES
 from app.rights.render import HTML_SECURITY_HEADERS, access_report_html
 from app.rights.schemas import HistoryEntry, RestrictionCreate
 from app.subjects import service as subjects
@@ -174,6 +174,13 @@ def field_label(category: str, name: str, lang: str) -> str:
     return words[lang] if words else name  # type: ignore[index]
 
 
+def coded_value(category: str, name: str, value: Any, lang: str) -> Any:
+    """A coded value (a sales document's kind) in words, as the access report writes it."""
+    values = FIELD_VALUES.get((category, name))
+    words = VALUES.get(values, {}).get(str(value)) if values else None
+    return words[lang] if words else value  # type: ignore[index]
+
+
 def show_value(value: Any, t: Translator) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
@@ -193,7 +200,11 @@ def record_views(
     for record in records:
         shown = subjects.record_for_processing(record)
         rows = [
-            FieldRow(name, field_label(record.category, name, user.lang), show_value(value, t))
+            FieldRow(
+                name,
+                field_label(record.category, name, user.lang),
+                show_value(coded_value(record.category, name, value, user.lang), t),
+            )
             for name, value in (shown.data or {}).items()
         ]
         view = RecordView(record=record, rows=rows)

@@ -2,7 +2,7 @@
 installed by `scripts/ensure-chromium.sh`; Playwright's own browser download is never
 used) against a real uvicorn server of the service, one per database backend.
 
-- `live`: the server, started once per backend in a thread of this process, on a free
+- `live`: the server, started per backend and module in a thread of this process, on a free
   port, on the pinned clock of the suite (`CLOCK_START`), in the development
   environment (the console's development sign-in) with the tests' secrets. Tests seed
   their data through its API (`live.api(tenant)`), each in a tenant of its own.
@@ -118,7 +118,7 @@ class Live:
         return LiveApi(http=self.http, tenant=tenant)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(database_url: str) -> Iterator[Live]:
     """A uvicorn server of the service on this backend's database, in development mode
     (the console's development sign-in), on the suite's pinned clock."""
@@ -153,7 +153,7 @@ def live(database_url: str) -> Iterator[Live]:
     app.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

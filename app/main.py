@@ -25,6 +25,7 @@ from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
 from app.core.deps import authenticate, reject_nul_characters, reject_unknown_query
+from app.core.docs import install_docs
 from app.core.errors import install_error_handlers, problem_responses
 from app.core.logging import configure_logging
 from app.core.middleware import (
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Privacy Rights API",
         version=VERSION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs, with Swagger UI's files from the package
         redoc_url=None,
     )
     app.state.settings = settings
@@ -169,6 +170,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     if settings.console_enabled:
         app.include_router(console_router)
+
+    install_docs(app)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi import FastAPI
@@ -47,3 +48,20 @@ def test_unknown_console_path_is_a_404_page(console: Console) -> None:
     response = console.get("/console/no-such-page")
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
+
+
+def test_docs_work_offline(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    hosts = set(re.findall(r"""(?:src|href)=["']?(https?://[^/"']+)""", page.text))
+    hosts |= set(re.findall(r"""url:\s*['"](https?://[^/'"]+)""", page.text))
+    assert hosts == set(), hosts
+    assert "cdn.jsdelivr.net" not in page.text and "fastapi.tiangolo.com" not in page.text
+    assert '"validatorUrl": null' in page.text
+    for asset in re.findall(r"""(?:src|href)=["'](/docs/assets/[^"'?]+)""", page.text):
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 500
+    assert client.get("/docs/assets/LICENSE").status_code == 200
+    assert client.get("/docs/assets/..%2Fpyproject.toml").status_code == 404
+    assert client.get("/docs/assets/index.html").status_code == 404

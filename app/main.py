@@ -21,6 +21,7 @@ from app.audit.router import router as audit_router
 from app.collection.router import router as collection_router
 from app.console.headers import ConsoleHeadersMiddleware
 from app.console.router import router as console_router
+from app.console.sessions import purge_expired
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
@@ -109,7 +110,14 @@ async def purge_forever(app: FastAPI, threads: anyio.CapacityLimiter) -> None:
                 ),
                 limiter=threads,
             )
-            logger.info("purge pass", extra={"purged": report.purged, "held": report.still_held})
+            ended = await anyio.to_thread.run_sync(
+                partial(purge_expired, app.state.engine, now=app.state.clock(), settings=settings),
+                limiter=threads,
+            )
+            logger.info(
+                "purge pass",
+                extra={"purged": report.purged, "held": report.still_held, "sessions": ended},
+            )
         except Exception as exc:  # noqa: BLE001 - keep the loop alive; the next pass retries
             logger.error("purge pass failed", extra={"error_type": type(exc).__name__})
 

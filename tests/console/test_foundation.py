@@ -8,6 +8,8 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.core.config import Settings
+from app.main import create_app
 from tests.console.conftest import Console, new_browser
 
 
@@ -65,3 +67,24 @@ def test_docs_work_offline(client: TestClient) -> None:
     assert client.get("/docs/assets/LICENSE").status_code == 200
     assert client.get("/docs/assets/..%2Fpyproject.toml").status_code == 404
     assert client.get("/docs/assets/index.html").status_code == 404
+
+
+def test_without_the_console_home_leads_to_the_docs(settings: Settings) -> None:
+    application = create_app(settings.model_copy(update={"console_enabled": False}))
+    try:
+        with TestClient(application, raise_server_exceptions=False) as plain:
+            response = plain.get("/", follow_redirects=False)
+            assert response.status_code == 307
+            assert response.headers["location"] == "/docs"
+            assert plain.get("/console", follow_redirects=False).status_code == 404
+    finally:
+        application.state.engine.dispose()
+
+
+def test_static_files_stay_inside_their_folder(console: Console) -> None:
+    css = console.get("/console/static/console.css")
+    assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+    assert "no-store" not in css.headers.get("cache-control", "")
+    assert css.headers["x-content-type-options"] == "nosniff"
+    assert console.get("/console/static/../templates/console/base.html").status_code == 404
+    assert console.get("/console/static/%2e%2e/models.py").status_code == 404

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
@@ -26,6 +27,18 @@ from app.core.errors import AppError
 
 logger = logging.getLogger("app.console")
 F = TypeVar("F")
+
+
+PREFIX = "/console"
+
+
+@dataclass(frozen=True)
+class RouteName:
+    """What logs and metrics read of a console route: its full path template."""
+
+    path_format: str
+    operation_id: None = None
+    openapi_extra: None = None
 
 
 class ConsoleRoute(APIRoute):
@@ -57,6 +70,10 @@ class ConsoleRoute(APIRoute):
                         raise
                     response = await error_page(request, error.status, None, detail=error.detail)
                 await _store_flashes(request)
+            # Logs and metrics name the route by its full template (`/console/requests/
+            # {request_id}`), never by the path (FastAPI includes routers lazily, so the
+            # route knows only its path within the page router).
+            request.scope["route"] = RouteName(PREFIX + self.path_format)
             if getattr(request.state, "console_clear_cookie", False):
                 response.delete_cookie(
                     sessions.COOKIE_NAME, path=sessions.COOKIE_PATH, secure=True, httponly=True

@@ -14,10 +14,13 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
+from fastapi.responses import RedirectResponse
 
 import app.models  # noqa: F401  (every table mapped before the first query)
 from app.audit.router import router as audit_router
 from app.collection.router import router as collection_router
+from app.console.headers import ConsoleHeadersMiddleware
+from app.console.router import router as console_router
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
@@ -161,8 +164,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(ConsoleHeadersMiddleware)
 
     app.include_router(ops_router)
+    if settings.console_enabled:
+        app.include_router(console_router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """People who open the service's address find the console (or the API's docs)."""
+        return RedirectResponse("/console" if settings.console_enabled else "/docs", 307)
+
     for router in V1_ROUTERS:
         app.include_router(
             router,

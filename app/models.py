@@ -4,6 +4,7 @@ and the invariants that every session enforces at flush, whatever the write path
 import app.retention.guard  # noqa: F401  (held records cannot be changed or deleted)
 from app.audit.models import AuditEvent
 from app.collection.models import NoticeGiven
+from app.console.models import ConsoleSession
 from app.erasure.models import Erasure
 from app.notices.models import PrivacyNoticeVersion
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
@@ -22,6 +23,7 @@ from app.subjects.suppression import MarketingSuppression
 
 __all__ = [
     "AuditEvent",
+    "ConsoleSession",
     "Delivery",
     "DeliveryAttempt",
     "Erasure",

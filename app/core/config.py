@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import re
 import secrets
@@ -46,6 +47,26 @@ TENANT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 ALLOWED_ALGORITHMS = frozenset(
     {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"}
 )
+
+
+# The scopes a console user can hold (those of `app.core.security.SCOPES`).
+CONSOLE_SCOPES = (
+    "subjects:read",
+    "subjects:write",
+    "rights:read",
+    "rights:write",
+    "marketing:check",
+    "holds:write",
+    "holds:read",
+    "audit:read",
+    "admin",
+)
+_DESK_SCOPES = ["subjects:read", "subjects:write", "rights:read", "rights:write"]
+# The IdP roles the console understands unless `PRIVACY_CONSOLE_OIDC_ROLES` says otherwise.
+DEFAULT_CONSOLE_ROLES: dict[str, list[str]] = {
+    "privacy-desk": _DESK_SCOPES,
+    "privacy-admin": [*_DESK_SCOPES, "holds:read", "holds:write", "audit:read", "admin"],
+}
 
 
 class ConfigurationError(RuntimeError):
@@ -159,6 +180,90 @@ class Settings(BaseSettings):
     gdpr_api_delete_scope: str = Field(
         default="gdprdelete", min_length=1, description="The scope the GDPR delete needs"
     )
+
+    # The console (`/console`): people at the privacy desk sign in with OpenID Connect.
+    console_enabled: bool = Field(
+        default=True, description="Serve the web console under /console; off: `/` leads to /docs"
+    )
+    console_oidc_issuer: str | None = Field(
+        default=None,
+        description="The OpenID Connect issuer people sign in to the console with; its "
+        "endpoints and keys are found through `/.well-known/openid-configuration`. Unset: "
+        "only the development sign-in (in development)",
+    )
+    console_oidc_client_id: str | None = Field(
+        default=None, description="The console's client id at the issuer"
+    )
+    console_oidc_client_secret: str | None = Field(
+        default=None,
+        description="The client secret; unset for a public client (PKCE protects the code)",
+    )
+    console_oidc_roles: Annotated[dict[str, list[str]], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_CONSOLE_ROLES),
+        description="JSON: each IdP role and the scopes it gives in the console",
+    )
+    console_oidc_roles_claim: str = Field(
+        default="roles",
+        description="The id token claim that lists the person's roles (a dotted path "
+        "such as `realm_access.roles` reaches into an object)",
+    )
+    console_oidc_tenant_claim: str = Field(
+        default="tenant", description="The id token claim that names the person's tenant"
+    )
+    console_oidc_scopes: str = Field(
+        default="openid profile", description="The scopes the console asks the issuer for"
+    )
+    console_idle_timeout_seconds: int = Field(
+        default=30 * 60, ge=60, le=24 * 3600, description="A console session idle this long ends"
+    )
+    console_session_lifetime_seconds: int = Field(
+        default=12 * 3600,
+        ge=300,
+        le=7 * 24 * 3600,
+        description="A console session ends this long after sign-in, however active",
+    )
+
+    @field_validator("console_oidc_roles", mode="before")
+    @classmethod
+    def _parse_console_roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(
+                    'PRIVACY_CONSOLE_OIDC_ROLES must be JSON like {"privacy-desk": '
+                    '["rights:read", "rights:write"]}'
+                ) from None
+        return value
+
+    @field_validator("console_oidc_roles")
+    @classmethod
+    def _check_console_roles(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        known = set(CONSOLE_SCOPES)
+        for role, scopes in value.items():
+            unknown = sorted(set(scopes) - known)
+            if unknown:
+                raise ValueError(f"role {role!r} names unknown scopes {unknown}")
+        return value
+
+    @model_validator(mode="after")
+    def _console_oidc_complete(self) -> Settings:
+        if self.console_oidc_issuer is None:
+            return self
+        issuer = self.console_oidc_issuer
+        schemes = ("https://",) if self.environment != "development" else ("https://", "http://")
+        problems = []
+        if not issuer.startswith(schemes) or len(issuer) > 2000 or any(c.isspace() for c in issuer):
+            problems.append(
+                "PRIVACY_CONSOLE_OIDC_ISSUER must be an https:// URL (http:// in development only)"
+            )
+        if not self.console_oidc_client_id:
+            problems.append("PRIVACY_CONSOLE_OIDC_CLIENT_ID is missing")
+        if problems:
+            raise ConfigurationError(
+                "the console's sign-in is misconfigured: " + "; ".join(problems)
+            )
+        return self
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod

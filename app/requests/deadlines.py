@@ -195,3 +195,27 @@ def period_end(due: datetime) -> datetime:
 def has_passed(due: datetime, now: datetime) -> bool:
     """Whether the period that is due at `due` has ended at `now`."""
     return now >= period_end(due)
+
+
+def add_working_days(day: date, count: int, *, working_days: WorkingDays = SWEDEN) -> date:
+    """The `count`-th working day after `day` (`day` itself not counted)."""
+    while count > 0:
+        day += timedelta(days=1)
+        if working_days.is_working_day(day):
+            count -= 1
+    return day
+
+
+def working_days_until(
+    due: datetime, now: datetime, *, tz: ZoneInfo, working_days: WorkingDays = SWEDEN
+) -> int:
+    """Working days from today (not counted) to the due day (counted), in `tz`: 0 when it
+    is due today or has passed."""
+    today = now.astimezone(tz).date()
+    last = due.astimezone(tz).date()
+    days = 0
+    while today < last and days < 366:
+        today += timedelta(days=1)
+        if working_days.is_working_day(today):
+            days += 1
+    return days

@@ -19,6 +19,8 @@ MESSAGE_MODULES = [
     "app.console.messages.common",
     "app.console.messages.queue",
     "app.console.messages.requests",
+    "app.console.messages.settings",
+    "app.console.messages.audit",
 ]
 
 Translator = Callable[..., str]

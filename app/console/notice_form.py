@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
+from app.console.forms import FormData
 from app.notices.schemas import Right
 from app.notices.validation import LANGS
 from app.subjects.categories import Category
@@ -32,17 +33,8 @@ _ROW_FIELDS = {
 BLANK_ROWS = 1
 
 
-class FormLike(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-
-    def getlist(self, key: str) -> list[Any]: ...
-
-    def keys(self) -> Iterable[str]: ...
-
-
-def _text(form: FormLike, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
+def _text(form: FormData, name: str) -> str:
+    return form.get(name, "")
 
 
 def _codes(value: str) -> list[str]:
@@ -60,13 +52,13 @@ def _pruned(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v != ""}
 
 
-def _group(form: FormLike, prefix: str, names: Iterable[str]) -> dict[str, Any]:
+def _group(form: FormData, prefix: str, names: Iterable[str]) -> dict[str, Any]:
     return _pruned({name: _text(form, f"{prefix}.{name}") for name in names})
 
 
-def _rows(form: FormLike, lang: str, section: str) -> list[dict[str, Any]]:
+def _rows(form: FormData, lang: str, section: str) -> list[dict[str, Any]]:
     found: dict[int, dict[str, str]] = {}
-    for key in form.keys():
+    for key, _ in form.items:
         match = _ROW.fullmatch(key)
         if match and match[1] == lang and match[2] == section and match[4] in _ROW_FIELDS[section]:
             found.setdefault(int(match[3]), {})[match[4]] = _text(form, key)
@@ -82,14 +74,14 @@ def _rows(form: FormLike, lang: str, section: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _text_of(form: FormLike, lang: str) -> dict[str, Any]:
+def _text_of(form: FormData, lang: str) -> dict[str, Any]:
     prefix = lang
     categories: dict[str, Any] = {}
     for category in Category:
         at = f"{prefix}.categories.{category.value}"
         description = _text(form, f"{at}.description")
         purposes = _codes(_text(form, f"{at}.purposes"))
-        rules = [r for r in form.getlist(f"{at}.retention.rules") if isinstance(r, str) and r]
+        rules = [r for r in form.getlist(f"{at}.retention.rules") if r]
         criteria = _text(form, f"{at}.retention.criteria")
         if not (description.strip() or purposes or rules or criteria.strip()):
             continue  # not described at all: the validation names it as missing
@@ -137,7 +129,7 @@ def _text_of(form: FormLike, lang: str) -> dict[str, Any]:
     return _pruned(text)
 
 
-def document_from_form(form: FormLike) -> dict[str, Any]:
+def document_from_form(form: FormData) -> dict[str, Any]:
     """The posted form as a notice document (not yet validated)."""
     return {lang: _text_of(form, lang) for lang in LANGS}
 

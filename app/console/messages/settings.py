@@ -89,6 +89,8 @@ SV: dict[str, str] = {
     "settings.choose": "— välj —",
     "settings.filter": "Filtrera",
     "settings.next_page": "Nästa sida",
+    "settings.stale": "Någon annan har ändrat detta sedan du öppnade sidan; inget sparades. "
+    "Läs in sidan på nytt och gör ändringen igen.",
     "settings.lang.sv": "Svenska",
     "settings.lang.en": "Engelska",
     "settings.not_found.title": "Hittades inte",
@@ -128,8 +130,7 @@ SV: dict[str, str] = {
     "settings.tenant.rights_request_retention_months": "Avslutade ärenden sparas (månader)",
     "settings.tenant.rights_request_retention_months_help": "1–120. Ärendet är er "
     "dokumentation av hur begäran hanterades (artikel 5.2); därefter raderas det.",
-    "settings.tenant.third_party_review_categories": "Kategorier som granskas för andras "
-    "uppgifter",
+    "settings.tenant.third_party_review_categories": "Kategorier som granskas för andras uppgifter",
     "settings.tenant.third_party_review_categories_help": "Uppgifter i dessa kategorier "
     "granskas innan de lämnas ut i ett ärende (artikel 15.4).",
     "settings.tenant.saved": "Inställningarna är sparade.",
@@ -141,10 +142,8 @@ SV: dict[str, str] = {
     "settings.retention.rules": "Regler",
     "settings.retention.rules_caption": "Inbyggda och egna lagringsregler",
     "settings.retention.code": "Kod",
-    "settings.retention.code_help": "3–64 tecken: a–z, 0–9 och bindestreck, t.ex. "
-    "ip-12-manader.",
-    "settings.retention.code_taken": "Det finns redan en regel med denna kod; ändra den "
-    "i stället.",
+    "settings.retention.code_help": "3–64 tecken: a–z, 0–9 och bindestreck, t.ex. ip-12-manader.",
+    "settings.retention.code_taken": "Det finns redan en regel med denna kod; ändra den i stället.",
     "settings.retention.rule": "Regel",
     "settings.retention.rule_title": "Lagringsregel {code}",
     "settings.retention.reference": "Rättslig grund eller källa",
@@ -155,8 +154,7 @@ SV: dict[str, str] = {
     "settings.retention.kinds": "Dokumentslag",
     "settings.retention.kinds_help": "Endast försäljningsdokument; inget valt betyder alla.",
     "settings.retention.verification_kinds": "Endast när dokumentet är en verifikation",
-    "settings.retention.verification_kinds_help": "Order eller faktura, som också är valda "
-    "ovan.",
+    "settings.retention.verification_kinds_help": "Order eller faktura, som också är valda ovan.",
     "settings.retention.if_verification": "(om verifikation)",
     "settings.retention.action": "Verkan",
     "settings.retention.basis": "Räknas från",
@@ -189,8 +187,7 @@ SV: dict[str, str] = {
     "settings.retention.preview": "Förhandsvisning av gallringen",
     "settings.retention.preview_about": "Vad nästa gallring skulle radera, per {as_of}, "
     "med samma beslut som gallringen fattar.",
-    "settings.retention.preview_needs_scope": "Förhandsvisningen kräver behörigheten "
-    "rights:read.",
+    "settings.retention.preview_needs_scope": "Förhandsvisningen kräver behörigheten rights:read.",
     "settings.retention.preview_records": "Uppgifter som skulle raderas",
     "settings.retention.preview_held": "Över längsta tid men spärrade (behålls)",
     "settings.retention.preview_requests": "Avslutade ärenden som skulle raderas",
@@ -361,6 +358,8 @@ EN: dict[str, str] = {
     "settings.choose": "— choose —",
     "settings.filter": "Filter",
     "settings.next_page": "Next page",
+    "settings.stale": "Someone else changed this since you opened the page; nothing was "
+    "saved. Reload the page and make the change again.",
     "settings.lang.sv": "Swedish",
     "settings.lang.en": "English",
     "settings.not_found.title": "Not found",
@@ -400,8 +399,7 @@ EN: dict[str, str] = {
     "settings.tenant.rights_request_retention_months": "Completed requests are kept (months)",
     "settings.tenant.rights_request_retention_months_help": "1–120. A request is your record "
     "of how it was handled (Art 5(2)); then it is deleted.",
-    "settings.tenant.third_party_review_categories": "Categories reviewed for other "
-    "people's data",
+    "settings.tenant.third_party_review_categories": "Categories reviewed for other people's data",
     "settings.tenant.third_party_review_categories_help": "Records of these categories are "
     "reviewed before a request releases them (Art 15(4)).",
     "settings.tenant.saved": "The settings are saved.",
@@ -413,8 +411,7 @@ EN: dict[str, str] = {
     "settings.retention.rules": "Rules",
     "settings.retention.rules_caption": "Built-in and own retention rules",
     "settings.retention.code": "Code",
-    "settings.retention.code_help": "3–64 characters: a–z, 0–9 and hyphens, e.g. "
-    "ip-12-months.",
+    "settings.retention.code_help": "3–64 characters: a–z, 0–9 and hyphens, e.g. ip-12-months.",
     "settings.retention.code_taken": "A rule with this code exists; edit it instead.",
     "settings.retention.rule": "Rule",
     "settings.retention.rule_title": "Retention rule {code}",
@@ -533,8 +530,7 @@ EN: dict[str, str] = {
     "recipients and transfers before you publish.",
     "settings.notice.preview": "Preview",
     "settings.notice.edit": "Edit",
-    "settings.notice.edit_about": "Fill in both languages. Preview to check without "
-    "publishing.",
+    "settings.notice.edit_about": "Fill in both languages. Preview to check without publishing.",
     "settings.notice.preview_submit": "Preview",
     "settings.notice.publish_submit": "Publish as a new version",
     "settings.notice.published": "Version {version} is published.",

@@ -13,25 +13,35 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from app.audit import service as audit_service
 from app.audit.schemas import AuditOutcome
-from app.console.deps import ConsoleUser, read_session, requires
-from app.console.notice_form import FieldErrors
+from app.console.deps import ConsoleUser, ReadSessionDep, requires
+from app.console.i18n import translator
+from app.console.notice_form import FieldErrors, field_id
 from app.console.render import render
+from app.console.routing import page_router
 from app.core.errors import AppError
 from app.core.pagination import DEFAULT_LIMIT, PageParams, decode_cursor
 from app.retention import settings as tenant_settings
 
-router = APIRouter()
+router = page_router()
 
 AuditReader = Annotated[ConsoleUser, Depends(requires("audit:read"))]
-ReadSession = Annotated[Session, Depends(read_session)]
+ReadSession = ReadSessionDep
 
-FILTERS = ("action", "actor", "outcome", "from", "to", "subject_id", "rights_request_id", "request_id")
+FILTERS = (
+    "action",
+    "actor",
+    "outcome",
+    "from",
+    "to",
+    "subject_id",
+    "rights_request_id",
+    "request_id",
+)
 
 
 def _uuid(value: str, name: str, errors: FieldErrors, message: str) -> uuid.UUID | None:
@@ -71,8 +81,6 @@ def audit_page(
 ) -> Response:
     """The events matching every filter given, newest first, a page at a time. The days
     `from` and `to` (both included) are days in the tenant's time zone."""
-    from app.console.i18n import translator
-
     t = translator(user.lang)
     filters = {
         "action": action.strip(),
@@ -125,7 +133,7 @@ def audit_page(
         )
         events = list(rows)
     query = {k: v for k, v in filters.items() if v}
-    return render(
+    return _page(
         request,
         user,
         "console/audit/index.html",
@@ -146,3 +154,16 @@ def audit_page(
 def _start_of(day: date, zone: Any) -> datetime:
     """The first instant of `day` in the tenant's time zone."""
     return datetime.combine(day, time(0, 0), tzinfo=zone)
+
+
+def _page(
+    request: Request,
+    user: ConsoleUser,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    """`render`, with what the settings' form macros use (`field_id`)."""
+    values = {"field_id": field_id, **(context or {})}
+    return render(request, user, template, values, status_code=status_code)

@@ -12,14 +12,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
-from app.console.deps import ConsoleUser, console_work, read_session, requires, verify_csrf
+from app.console.deps import ConsoleUser, ReadSessionDep, console_work, requires, verify_csrf
+from app.console.errors import ConsoleNotFound
+from app.console.forms import FormData, read_form
+from app.console.i18n import translator
 from app.console.notice_form import (
     FieldErrors,
     document_from_form,
@@ -31,12 +32,19 @@ from app.console.notice_form import (
     value_at,
 )
 from app.console.render import flash, redirect, render
+from app.console.routing import page_router
 from app.core.errors import AppError, UnprocessableContent
 from app.core.etag import etag_for
 from app.core.pagination import DEFAULT_LIMIT, PageParams, decode_cursor
 from app.erasure import service as erasure_service
 from app.notices import service as notice_service
-from app.notices.schemas import LEGAL_BASIS_TEXT, LegalBasis, NoticeDocument, Right, TransferMechanism
+from app.notices.schemas import (
+    LEGAL_BASIS_TEXT,
+    LegalBasis,
+    NoticeDocument,
+    Right,
+    TransferMechanism,
+)
 from app.notices.template import CARE_OF_NOTICE
 from app.notifications import service as notification_service
 from app.notifications.schemas import (
@@ -52,10 +60,11 @@ from app.retention.service import RetentionRuleIn
 from app.retention.settings import TenantSettingsIn
 from app.subjects.categories import Category, SalesDocumentKind
 
-router = APIRouter()
+router = page_router()
 
 AdminUser = Annotated[ConsoleUser, Depends(requires("admin"))]
-ReadSession = Annotated[Session, Depends(read_session)]
+ReadSession = ReadSessionDep
+Form = Annotated[FormData, Depends(read_form)]
 CSRF = [Depends(verify_csrf)]
 
 
@@ -66,8 +75,6 @@ def _now(request: Request) -> Any:
 def _message(user: ConsoleUser) -> Any:
     """Words pydantic's error for the reader: the common kinds in the user's language,
     the domain's own explanations (`Value error, ...`) as they are written."""
-    from app.console.i18n import translator
-
     t = translator(user.lang)
 
     def word(kind: str, msg: str) -> str:
@@ -90,10 +97,14 @@ def _errors_from(user: ConsoleUser, exc: ValidationError, document: Any = None) 
     return errors_from_validation(document or {}, exc, _message(user))
 
 
-def _form_error(exc: AppError) -> FieldErrors:
+def _form_error(exc: AppError, user: ConsoleUser) -> FieldErrors:
     """A service's refusal as form errors: each located issue by field, the detail on
-    the form as a whole (`""`)."""
+    the form as a whole (`""`); a change made meanwhile by someone else (412, 428) in
+    the reader's words."""
     errors = FieldErrors()
+    if exc.status in (412, 428):
+        errors.add("", _t(user, "settings.stale"))
+        return errors
     for issue in exc.errors or []:
         loc = [p for p in issue.get("loc", []) if p not in ("body", "path")]
         errors.add(".".join(str(p) for p in loc), str(issue.get("msg", "")))
@@ -114,7 +125,7 @@ def overview(request: Request, user: AdminUser, session: ReadSession) -> Respons
         session, page=PageParams(limit=500, after=None)
     )
     settings = tenant_settings.tenant_settings(session)
-    return render(
+    return _page(
         request,
         user,
         "console/settings/index.html",
@@ -150,7 +161,7 @@ def _render_tenant(
     status_code: int = 200,
     is_default: bool = False,
 ) -> Response:
-    return render(
+    return _page(
         request,
         user,
         "console/settings/tenant.html",
@@ -177,20 +188,17 @@ def _int_or_raw(value: str) -> int | str:
 
 
 @router.post("/settings/tenant", dependencies=CSRF)
-async def tenant_save(request: Request, user: AdminUser) -> Response:
+def tenant_save(request: Request, user: AdminUser, session: ReadSession, posted: Form) -> Response:
     """Replace the settings (`PUT /v1/tenant-settings`), with the version read as
     `If-Match`: a change made meanwhile by someone else is not overwritten (412)."""
-    posted = await request.form()
-    return await run_in_threadpool(_tenant_save, request, user, posted)
-
-
-def _tenant_save(request: Request, user: ConsoleUser, posted: FormData) -> Response:
-    form = {
+    form: dict[str, Any] = {
         "time_zone": str(posted.get("time_zone", "")).strip(),
         "financial_year_end": str(posted.get("financial_year_end", "")).strip(),
         "verification_required": posted.get("verification_required") == "true",
         "rights_request_retention_months": str(posted.get("rights_request_retention_months", "")),
-        "third_party_review_categories": [str(c) for c in posted.getlist("third_party_review_categories")],
+        "third_party_review_categories": [
+            str(c) for c in posted.getlist("third_party_review_categories")
+        ],
         "version": str(posted.get("version", "0")),
     }
     try:
@@ -213,7 +221,7 @@ def _tenant_save(request: Request, user: ConsoleUser, posted: FormData) -> Respo
             )
     except AppError as exc:
         return _render_tenant(
-            request, user, form, errors=_form_error(exc), status_code=exc.status
+            request, user, form, errors=_form_error(exc, user), status_code=exc.status
         )
     flash(request, "success", "settings.tenant.saved")
     return redirect("/console/settings/tenant")
@@ -280,7 +288,7 @@ def _render_retention(
         preview = erasure_service.preview_report(
             erasure_service.preview(session, now=now), now=now, limit=10
         )
-    return render(
+    return _page(
         request,
         user,
         "console/settings/retention.html",
@@ -318,12 +326,12 @@ def retention_rule_page(
     copies it under a code of the tenant's own (how a template is enabled)."""
     rule = _find_rule(session, code)
     if rule is None:
-        return render(request, user, "console/settings/not_found.html", status_code=404)
+        raise ConsoleNotFound() from None
     public = retention_service.rule_public(rule)
     form = _rule_form(public)
     if public.built_in:
         form = {**form, "code": "", "active": True}
-    return render(
+    return _page(
         request,
         user,
         "console/settings/retention_rule.html",
@@ -332,14 +340,11 @@ def retention_rule_page(
 
 
 @router.post("/settings/retention/rules", dependencies=CSRF)
-async def retention_rule_save(request: Request, user: AdminUser) -> Response:
+def retention_rule_save(
+    request: Request, user: AdminUser, session: ReadSession, posted: Form
+) -> Response:
     """Add a rule, or replace one of the tenant's own (`PUT /v1/retention-rules/{code}`)."""
-    posted = await request.form()
-    return await run_in_threadpool(_retention_rule_save, request, user, posted)
-
-
-def _retention_rule_save(request: Request, user: ConsoleUser, posted: FormData) -> Response:
-    form = {
+    form: dict[str, Any] = {
         "code": str(posted.get("code", "")).strip(),
         "reference": str(posted.get("reference", "")),
         "title_sv": str(posted.get("title_sv", "")),
@@ -368,25 +373,23 @@ def _retention_rule_save(request: Request, user: ConsoleUser, posted: FormData) 
         errors = _errors_from(user, exc)
 
     def again(errors: FieldErrors, status_code: int) -> Response:
-        with_session = _read(request, user)
-        with with_session as session:
-            if mode == "edit":
-                rule = _find_rule(session, form["code"])
-                return render(
-                    request,
-                    user,
-                    "console/settings/retention_rule.html",
-                    {
-                        "rule": retention_service.rule_public(rule) if rule else None,
-                        "form": form,
-                        "errors": errors,
-                        **_rule_choices(),
-                    },
-                    status_code=status_code,
-                )
-            return _render_retention(
-                request, user, session, form=form, errors=errors, status_code=status_code
+        if mode == "edit":
+            rule = _find_rule(session, form["code"])
+            return _page(
+                request,
+                user,
+                "console/settings/retention_rule.html",
+                {
+                    "rule": retention_service.rule_public(rule) if rule else None,
+                    "form": form,
+                    "errors": errors,
+                    **_rule_choices(),
+                },
+                status_code=status_code,
             )
+        return _render_retention(
+            request, user, session, form=form, errors=errors, status_code=status_code
+        )
 
     try:
         retention_service.check_rule_code(str(form["code"]))
@@ -403,7 +406,7 @@ def _retention_rule_save(request: Request, user: ConsoleUser, posted: FormData) 
                 )
             retention_service.put_rule(work.session, str(form["code"]), body, actor=work.actor)
     except AppError as exc:
-        return again(_form_error(exc), exc.status)
+        return again(_form_error(exc, user), exc.status)
     flash(request, "success", "settings.retention.saved", code=form["code"])
     return redirect("/console/settings/retention")
 
@@ -418,9 +421,9 @@ def retention_rule_delete(
             retention_service.delete_rule(work.session, code)
     except AppError as exc:
         if exc.status == 404:
-            return render(request, user, "console/settings/not_found.html", status_code=404)
+            raise ConsoleNotFound() from None
         return _render_retention(
-            request, user, session, errors=_form_error(exc), status_code=exc.status
+            request, user, session, errors=_form_error(exc, user), status_code=exc.status
         )
     flash(request, "success", "settings.retention.deleted", code=code)
     return redirect("/console/settings/retention")
@@ -445,7 +448,7 @@ def _render_recipients(
     recipients, _ = notification_service.list_recipients(
         session, page=PageParams(limit=500, after=None)
     )
-    return render(
+    return _page(
         request,
         user,
         "console/settings/recipients.html",
@@ -466,15 +469,12 @@ def recipients_page(request: Request, user: AdminUser, session: ReadSession) -> 
 
 
 @router.post("/settings/recipients", dependencies=CSRF)
-async def recipient_create(request: Request, user: AdminUser) -> Response:
+def recipient_create(
+    request: Request, user: AdminUser, session: ReadSession, posted: Form
+) -> Response:
     """Register a recipient (`POST /v1/recipients`). The signing secret is shown once,
     on the next page, and never again."""
-    posted = await request.form()
-    return await run_in_threadpool(_recipient_create, request, user, posted)
-
-
-def _recipient_create(request: Request, user: ConsoleUser, posted: FormData) -> Response:
-    form = {
+    form: dict[str, Any] = {
         "name": str(posted.get("name", "")),
         "url": str(posted.get("url", "")).strip(),
         "event_types": [str(e) for e in posted.getlist("event_types")],
@@ -482,10 +482,9 @@ def _recipient_create(request: Request, user: ConsoleUser, posted: FormData) -> 
     try:
         body = RecipientCreate.model_validate(form)
     except ValidationError as exc:
-        with _read(request, user) as session:
-            return _render_recipients(
-                request, user, session, form=form, errors=_errors_from(user, exc), status_code=422
-            )
+        return _render_recipients(
+            request, user, session, form=form, errors=_errors_from(user, exc), status_code=422
+        )
     allow_private = request.app.state.settings.webhook_allow_private
     try:
         with console_work(request, user, "recipient.create") as work:
@@ -494,10 +493,9 @@ def _recipient_create(request: Request, user: ConsoleUser, posted: FormData) -> 
             )
             recipient_id, secret = recipient.id, recipient.secret
     except AppError as exc:
-        with _read(request, user) as session:
-            return _render_recipients(
-                request, user, session, form=form, errors=_form_error(exc), status_code=exc.status
-            )
+        return _render_recipients(
+            request, user, session, form=form, errors=_form_error(exc, user), status_code=exc.status
+        )
     # The secret is shown once (as the API answers it once): kept in the server-side
     # session until the next page shows it.
     flash(request, "success", "settings.recipients.created_secret", secret=secret)
@@ -512,7 +510,7 @@ def recipient_deactivate(request: Request, recipient_id: uuid.UUID, user: AdminU
             notification_service.deactivate_recipient(work.session, recipient_id)
     except AppError as exc:
         if exc.status == 404:
-            return render(request, user, "console/settings/not_found.html", status_code=404)
+            raise ConsoleNotFound() from None
         raise
     flash(request, "success", "settings.recipients.deactivated")
     return redirect(f"/console/settings/recipients/{recipient_id}")
@@ -532,7 +530,7 @@ def recipient_page(
     try:
         recipient = notification_service.get_recipient(session, recipient_id)
     except AppError:
-        return render(request, user, "console/settings/not_found.html", status_code=404)
+        raise ConsoleNotFound() from None
     statuses = [s.value for s in DeliveryStatus]
     chosen = DeliveryStatus(status) if status in statuses else None
     try:
@@ -545,7 +543,7 @@ def recipient_page(
         status=chosen,
         recipient_id=recipient.id,
     )
-    return render(
+    return _page(
         request,
         user,
         "console/settings/recipient.html",
@@ -594,7 +592,7 @@ def _render_notice(
     from_template: bool = False,
     status_code: int = 200,
 ) -> Response:
-    return render(
+    return _page(
         request,
         user,
         "console/settings/notice.html",
@@ -641,39 +639,38 @@ def notice_page(
 
 
 @router.post("/settings/notice", dependencies=CSRF)
-async def notice_submit(request: Request, user: AdminUser) -> Response:
+def notice_submit(
+    request: Request, user: AdminUser, session: ReadSession, posted: Form
+) -> Response:
     """`action=preview` shows the notice as people would read it, changing nothing;
     `action=publish` publishes it (`PUT /v1/privacy-notice`) as the next version, with
     the version the form was read at as `If-Match`."""
-    posted = await request.form()
-    return await run_in_threadpool(_notice_submit, request, user, posted)
-
-
-def _notice_submit(request: Request, user: ConsoleUser, posted: FormData) -> Response:
     document = document_from_form(posted)
     read_version = str(posted.get("version", ""))
     version = int(read_version) if read_version.isdigit() else None
     publish = posted.get("action") == "publish"
-    with _read(request, user) as session:
+    try:
+        notice = NoticeDocument.model_validate(document)
+    except ValidationError as exc:
+        errors = errors_from_validation(document, exc, _message(user))
+        return _render_notice(
+            request, user, session, document, errors=errors, version=version, status_code=422
+        )
+    if not publish:
         try:
-            notice = NoticeDocument.model_validate(document)
-        except ValidationError as exc:
-            errors = errors_from_validation(document, exc, _message(user))
+            notice_service.validate_notice(session, notice)
+        except AppError as exc:
+            errors = errors_from_issues(document, exc.errors or [])
             return _render_notice(
-                request, user, session, document, errors=errors, version=version, status_code=422
+                request,
+                user,
+                session,
+                document,
+                errors=errors,
+                version=version,
+                status_code=exc.status,
             )
-        if not publish:
-            try:
-                notice_service.validate_notice(session, notice)
-            except AppError as exc:
-                errors = errors_from_issues(document, exc.errors or [])
-                return _render_notice(
-                    request, user, session, document, errors=errors, version=version,
-                    status_code=exc.status,
-                )
-            return _render_notice(
-                request, user, session, document, version=version, preview=notice
-            )
+        return _render_notice(request, user, session, document, version=version, preview=notice)
     try:
         with console_work(request, user, "privacy_notice.publish") as work:
             published = notice_service.publish_notice(
@@ -687,12 +684,16 @@ def _notice_submit(request: Request, user: ConsoleUser, posted: FormData) -> Res
     except AppError as exc:
         errors = errors_from_issues(document, exc.errors or [])
         if not exc.errors:
-            errors.add("", exc.detail or exc.title)
-        with _read(request, user) as session:
-            return _render_notice(
-                request, user, session, document, errors=errors, version=version,
-                status_code=exc.status,
-            )
+            errors = _form_error(exc, user)
+        return _render_notice(
+            request,
+            user,
+            session,
+            document,
+            errors=errors,
+            version=version,
+            status_code=exc.status,
+        )
     flash(request, "success", "settings.notice.published", version=number)
     return redirect("/console/settings/notice")
 
@@ -706,8 +707,8 @@ def notice_version_page(
     try:
         notice = notice_service.get_version(session, version)
     except AppError:
-        return render(request, user, "console/settings/not_found.html", status_code=404)
-    return render(
+        raise ConsoleNotFound() from None
+    return _page(
         request,
         user,
         "console/settings/notice_version.html",
@@ -719,14 +720,17 @@ def notice_version_page(
 
 
 def _t(user: ConsoleUser, key: str, **params: Any) -> str:
-    from app.console.i18n import translator
-
     return str(translator(user.lang)(key, **params))
 
 
-def _read(request: Request, user: ConsoleUser) -> Any:
-    """A read session of the user's tenant for re-rendering a form after a refused
-    change (the change's own session was rolled back)."""
-    from app.core.db import tenant_session
-
-    return tenant_session(request.app.state.engine, user.tenant)
+def _page(
+    request: Request,
+    user: ConsoleUser,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    """`render`, with what the settings' form macros use (`field_id`)."""
+    values = {"field_id": field_id, **(context or {})}
+    return render(request, user, template, values, status_code=status_code)

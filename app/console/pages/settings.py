@@ -93,8 +93,15 @@ def _message(user: ConsoleUser) -> Any:
     return word
 
 
-def _errors_from(user: ConsoleUser, exc: ValidationError, document: Any = None) -> FieldErrors:
-    return errors_from_validation(document or {}, exc, _message(user))
+def _errors_from(user: ConsoleUser, exc: ValidationError) -> FieldErrors:
+    """A flat form's errors by field: an error about one item of a multiple choice
+    (`kinds.1`) belongs to the field that holds them all (`kinds`)."""
+    word = _message(user)
+    errors = FieldErrors()
+    for error in exc.errors(include_url=False, include_input=False):
+        name = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
+        errors.add(name, word(error["type"], error["msg"]))
+    return errors
 
 
 def _form_error(exc: AppError, user: ConsoleUser) -> FieldErrors:
@@ -399,7 +406,12 @@ def retention_rule_save(
         return again(errors, 422)
     try:
         with console_work(request, user, "retention_rule.put") as work:
-            if mode != "edit" and _find_rule(work.session, str(form["code"])) is not None:
+            existing = _find_rule(work.session, form["code"])
+            if (
+                mode != "edit"
+                and existing is not None
+                and not retention_service.rule_public(existing).built_in
+            ):
                 # Adding must not silently replace an existing rule of the same code.
                 raise UnprocessableContent(
                     errors=[{"loc": ["code"], "msg": _t(user, "settings.retention.code_taken")}]
@@ -624,7 +636,7 @@ def notice_page(
     if start == "template":
         document: Any = CARE_OF_NOTICE
     elif current is not None:
-        document = NoticeDocument.model_validate(current.model_dump()).model_dump(mode="json")
+        document = current.model_dump(mode="json", include={"sv", "en"})
     else:
         document = {}
     return _render_notice(

@@ -209,13 +209,13 @@ def tenant_save(request: Request, user: AdminUser, session: ReadSession, posted:
         "version": str(posted.get("version", "0")),
     }
     try:
+        # An empty field takes its default, as an omitted one does in the API.
+        values = {
+            **form,
+            "rights_request_retention_months": _int_or_raw(form["rights_request_retention_months"]),
+        }
         body = TenantSettingsIn.model_validate(
-            {
-                **{k: v for k, v in form.items() if k != "version"},
-                "rights_request_retention_months": _int_or_raw(
-                    form["rights_request_retention_months"]
-                ),
-            }
+            {k: v for k, v in values.items() if k != "version" and v != ""}
         )
     except ValidationError as exc:
         return _render_tenant(request, user, form, errors=_errors_from(user, exc), status_code=422)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +25,7 @@ from app.core.db import write_turn
 from app.core.errors import AppError
 
 logger = logging.getLogger("app.console")
+F = TypeVar("F")
 
 
 class ConsoleRoute(APIRoute):
@@ -34,7 +35,7 @@ class ConsoleRoute(APIRoute):
         async def handler(request: Request) -> Response:
             engine = request.app.state.engine
             timeout = request.app.state.settings.db_lock_timeout_seconds
-            hold = request.method == "POST"
+            hold = request.method == "POST" or getattr(self.endpoint, "console_writes", False)
             turn = write_turn(engine, timeout=timeout) if hold else contextlib.nullcontext()
             async with turn:
                 request.state.console_turn = hold
@@ -94,6 +95,12 @@ async def error_page(
         {"title_key": title_key, "message_key": message_key, "detail": detail},
         status_code=status_code,
     )
+
+
+def writes(endpoint: F) -> F:
+    """Mark a GET page that writes (an audited read): it runs in the turn to write too."""
+    endpoint.console_writes = True  # type: ignore[attr-defined]
+    return endpoint
 
 
 def page_router() -> APIRouter:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select, union
@@ -147,7 +148,7 @@ def verify(
     """The person is identified (Art 12(2), 12(6)): the request is open and its deadline
     runs again, moved by the days it awaited verification."""
     request = get_request(session, request_id, lock=True)
-    if request.status != RequestStatus.awaiting_verification:
+    if not can_verify(request):
         raise Conflict("The request does not await verification.")
     _not_in_future(body.verified_at, now, "verified_at")
     _not_before(body.verified_at, request.received_at, "verified_at", "the request was received")
@@ -166,7 +167,7 @@ def ask_information(
     request = get_request(session, request_id, lock=True)
     if request.status != RequestStatus.open:
         raise Conflict("Information can be asked on an open request only.")
-    if request.paused_since is not None:
+    if not can_ask_information(request):
         raise Conflict("The request already awaits information from the person.")
     _not_in_future(body.asked_at, now, "asked_at")
     _not_before(
@@ -191,8 +192,9 @@ def information_received(
 ) -> RightsRequest:
     """The information asked arrived: the deadline runs again, moved by the days paused."""
     request = get_request(session, request_id, lock=True)
-    if request.pause_reason != PauseReason.information or request.paused_since is None:
+    if not can_receive_information(request):
         raise Conflict("The request does not await information from the person.")
+    assert request.paused_since is not None  # can_receive_information checked it
     _not_in_future(body.received_at, now, "received_at")
     _not_before(body.received_at, request.paused_since, "received_at", "it was asked")
     _resume(request, body.received_at, "received_at")
@@ -233,6 +235,68 @@ def original_due_at(request: RightsRequest) -> datetime:
     )
 
 
+class WorkflowAction(StrEnum):
+    """What the desk can do with a request as it stands (the checks the actions make)."""
+
+    verify = "verify"
+    ask_information = "ask_information"
+    information_received = "information_received"
+    extend = "extend"
+    review = "review"
+    complete = "complete"
+
+
+def can_verify(request: RightsRequest) -> bool:
+    """Only a request awaiting verification is verified (Art 12(2), 12(6))."""
+    return request.status == RequestStatus.awaiting_verification
+
+
+def can_ask_information(request: RightsRequest) -> bool:
+    """An open request whose deadline runs (EDPB Guidelines 01/2022 § 159)."""
+    return request.status == RequestStatus.open and request.paused_since is None
+
+
+def can_receive_information(request: RightsRequest) -> bool:
+    """A request that awaits information asked of the person."""
+    return request.pause_reason == PauseReason.information and request.paused_since is not None
+
+
+def extension_months_left(request: RightsRequest) -> int:
+    """How many months an open request may still be extended by (Art 12(3): two at most)."""
+    if request.status != RequestStatus.open:
+        return 0
+    return max(0, ART_12_3.max_extension_months - request.extension_months)
+
+
+def completion_outcomes(request: RightsRequest) -> list[Outcome]:
+    """The outcomes the request can be completed with now: none once completed; only a
+    refusal while the person is not identified (Art 11(2), 12(2))."""
+    if request.status == RequestStatus.completed:
+        return []
+    if request.status == RequestStatus.awaiting_verification:
+        return [Outcome.refused]
+    return list(Outcome)
+
+
+def can_review(request: RightsRequest) -> bool:
+    """The third-party review (Art 15(4)) of a request that releases data, until it is
+    completed (then the review is fixed)."""
+    return request.type in RELEASING and request.status != RequestStatus.completed
+
+
+def allowed_actions(request: RightsRequest) -> list[WorkflowAction]:
+    """The actions the workflow allows on the request now, in the order a desk takes them."""
+    checks = [
+        (WorkflowAction.verify, can_verify(request)),
+        (WorkflowAction.ask_information, can_ask_information(request)),
+        (WorkflowAction.information_received, can_receive_information(request)),
+        (WorkflowAction.extend, extension_months_left(request) > 0),
+        (WorkflowAction.review, can_review(request)),
+        (WorkflowAction.complete, bool(completion_outcomes(request))),
+    ]
+    return [action for action, allowed in checks if allowed]
+
+
 def get_request(session: Session, request_id: uuid.UUID, *, lock: bool = False) -> RightsRequest:
     request = session.get(RightsRequest, request_id, with_for_update=lock or None)
     if request is None:
@@ -249,7 +313,7 @@ def extend(
     request = get_request(session, request_id, lock=True)
     if request.status != RequestStatus.open:
         raise Conflict("Only an open request can be extended.")
-    if request.extension_months + body.months > ART_12_3.max_extension_months:
+    if body.months > extension_months_left(request):
         raise Conflict(
             f"At most {ART_12_3.max_extension_months} months of extension in total "
             f"({ART_12_3.reference}); {request.extension_months} already used."
@@ -285,7 +349,7 @@ def complete(
     request = get_request(session, request_id, lock=True)
     if request.status == RequestStatus.completed:
         raise Conflict("The request is already completed.")
-    if request.status == RequestStatus.awaiting_verification and body.outcome != Outcome.refused:
+    if body.outcome not in completion_outcomes(request):
         # Art 11(2), 12(2): a person the controller cannot identify is refused, with reasons.
         raise Conflict("An unverified request can only be refused; verify it first.")
     if body.outcome != Outcome.refused and request.type in RELEASING:

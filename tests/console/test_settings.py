@@ -672,3 +672,37 @@ def test_another_tenant_sees_nothing_of_these_settings(
     # Nothing of theirs changed ours.
     assert api.get("/v1/recipients", scopes=["admin"]).json()["items"][0]["active"] is True
     assert audit_rows(other_api.engine, other_api.tenant) == []
+
+
+# --------------------------------------------------------------------------- languages
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_text_is_translated_in_both_languages(
+    console_client: Callable[..., Console], lang: str
+) -> None:
+    person = console_client(scopes=[*ADMIN, "audit:read"], lang=lang)
+    pages = [
+        person.get(path)
+        for path in [*PAGES, "/console/settings/notice?start=template", "/console/audit"]
+    ]
+    fields = [*notice_form(copy.deepcopy(CARE_OF_NOTICE)), ("version", ""), ("action", "preview")]
+    pages.append(post_fields(person, "/console/settings/notice", fields))
+    pages.append(person.post("/console/settings/tenant", {"version": "0", "time_zone": "x"}))
+    for page in pages:
+        assert page.status_code in (200, 422), page.text[-1000:]
+        assert f'<html lang="{lang}">' in page.text
+        text = re.sub(r"<[^>]+>", " ", page.text)
+        untranslated = re.findall(r"\b(?:settings|audit)\.[a-z_]+(?:\.[a-z_]+)*", text)
+        assert untranslated == [], untranslated
+
+
+def test_preview_reads_each_language_in_its_own_words(
+    console_client: Callable[..., Console],
+) -> None:
+    person = console_client(scopes=ADMIN, lang="en")
+    fields = [*notice_form(copy.deepcopy(CARE_OF_NOTICE)), ("version", ""), ("action", "preview")]
+    page = post_fields(person, "/console/settings/notice", fields).text
+    swedish = page[page.index('<article lang="sv"') : page.index('<article lang="en"')]
+    assert "Varför vi behandlar uppgifterna" in swedish
+    assert "Why we process the data" in page[page.index('<article lang="en"') :]

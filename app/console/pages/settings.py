@@ -744,5 +744,5 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     """`render`, with what the settings' form macros use (`field_id`)."""
-    values = {"field_id": field_id, **(context or {})}
+    values = {"field_id": field_id, "t_in": translator, **(context or {})}
     return render(request, user, template, values, status_code=status_code)

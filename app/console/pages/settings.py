@@ -27,6 +27,7 @@ from app.console.notice_form import (
     errors_from_issues,
     errors_from_validation,
     field_id,
+    read_notice_form,
     right_description,
     row_count,
     value_at,
@@ -650,7 +651,7 @@ def notice_page(
     )
 
 
-@router.post("/settings/notice", dependencies=CSRF)
+@router.post("/settings/notice", dependencies=[Depends(read_notice_form), *CSRF])
 def notice_submit(
     request: Request, user: AdminUser, session: ReadSession, posted: Form
 ) -> Response:

@@ -67,7 +67,11 @@ def list_events(
     outcome: AuditOutcome | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    request_id: str | None = None,
+    newest_first: bool = False,
 ) -> tuple[Sequence[AuditEvent], str | None]:
+    """The session's tenant's events matching every filter given, by id (oldest first,
+    or newest first); `until` is exclusive, `request_id` is the HTTP request's id."""
     statement = select(AuditEvent)
     if action is not None:
         statement = statement.where(AuditEvent.action == action)
@@ -77,10 +81,12 @@ def list_events(
         statement = statement.where(AuditEvent.rights_request_id == rights_request_id)
     if actor is not None:
         statement = statement.where(AuditEvent.actor == actor)
+    if request_id is not None:
+        statement = statement.where(AuditEvent.request_id == request_id)
     if outcome is not None:
         statement = statement.where(AuditEvent.outcome == outcome.value)
     if since is not None:
         statement = statement.where(col(AuditEvent.at) >= since)
     if until is not None:
         statement = statement.where(col(AuditEvent.at) < until)
-    return paginate(session, statement, AuditEvent.id, page)
+    return paginate(session, statement, AuditEvent.id, page, descending=newest_first)

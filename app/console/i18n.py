@@ -20,6 +20,8 @@ MESSAGE_MODULES = [
     "app.console.messages.queue",
     "app.console.messages.requests",
     "app.console.messages.subjects",
+    "app.console.messages.settings",
+    "app.console.messages.audit",
 ]
 
 Translator = Callable[..., str]

@@ -79,12 +79,20 @@ def page_params(
 
 
 def paginate(
-    session: Session, statement: SelectOfScalar[M], id_column: Any, params: PageParams
+    session: Session,
+    statement: SelectOfScalar[M],
+    id_column: Any,
+    params: PageParams,
+    *,
+    descending: bool = False,
 ) -> tuple[Sequence[M], str | None]:
-    """Run `statement` ordered by id, one page at a time."""
+    """Run `statement` ordered by id (oldest first, or newest first with `descending`),
+    one page at a time; the cursor continues in the same direction."""
+    column = col(id_column)
     if params.after is not None:
-        statement = statement.where(col(id_column) > params.after)
-    rows = session.exec(statement.order_by(col(id_column)).limit(params.limit + 1)).all()
+        statement = statement.where(column < params.after if descending else column > params.after)
+    order = column.desc() if descending else column
+    rows = session.exec(statement.order_by(order).limit(params.limit + 1)).all()
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         return rows, encode_cursor(getattr(rows[-1], "id"))  # noqa: B009

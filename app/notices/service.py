@@ -11,7 +11,9 @@ Art 4(7)). Other domains use:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -80,6 +82,59 @@ def get_version(session: Session, version: int) -> PublishedNotice:
     if row is None or row.format != FORMAT_STRUCTURED:
         raise NotFound("No published version of this tenant's notice with this number.")
     return _published(row)
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """A published version in the notice's history: its number, when and by whom, and
+    which fields it changed from the version before it (paths such as
+    `sv.purposes.0.title`; empty for the first)."""
+
+    version: int
+    published_at: datetime
+    published_by: str
+    structured: bool
+    changed: tuple[str, ...]
+
+
+def list_versions(session: Session) -> list[VersionSummary]:
+    """Every published version, newest first, with what each changed (Art 5(2): what a
+    person was told, and when, stays readable)."""
+    rows = session.exec(
+        select(PrivacyNoticeVersion).order_by(col(PrivacyNoticeVersion.version))
+    ).all()
+    summaries: list[VersionSummary] = []
+    previous: dict[str, Any] | None = None
+    for row in rows:
+        summaries.append(
+            VersionSummary(
+                version=row.version,
+                published_at=row.published_at,
+                published_by=row.published_by,
+                structured=row.format == FORMAT_STRUCTURED,
+                changed=tuple(changed_fields(previous, row.document)) if previous else (),
+            )
+        )
+        previous = row.document
+    summaries.reverse()
+    return summaries
+
+
+def changed_fields(before: Any, after: Any, path: str = "") -> list[str]:
+    """The paths (`sv.controller.name`, `en.purposes.1`) where two notice documents
+    differ; a list that grew or shrank is named once, by its path."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changed: list[str] = []
+        for key in sorted(set(before) | set(after), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            changed += changed_fields(before.get(key), after.get(key), sub)
+        return changed
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        changed = []
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            changed += changed_fields(old, new, f"{path}.{index}")
+        return changed
+    return [] if before == after else [path]
 
 
 def purpose_legal_basis(session: Session, code: str) -> str | None:

@@ -99,8 +99,7 @@ def deactivate_recipient(recipient_id: uuid.UUID, uow: UnitOfWorkDep) -> Recipie
 
     Requires scope `admin`.
     """
-    recipient = service.get_recipient(uow.session, recipient_id)
-    recipient.active = False
+    recipient = service.deactivate_recipient(uow.session, recipient_id)
     return RecipientPublic.model_validate(recipient)
 
 

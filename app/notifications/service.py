@@ -39,6 +39,16 @@ def get_recipient(session: Session, recipient_id: uuid.UUID) -> Recipient:
     return recipient
 
 
+def deactivate_recipient(session: Session, recipient_id: uuid.UUID) -> Recipient:
+    """Stop notifying a recipient; its delivery history is kept (Art 19 accountability)
+    and its pending deliveries fail when the dispatcher reaches them. Deactivating an
+    inactive recipient changes nothing."""
+    recipient = get_recipient(session, recipient_id)
+    recipient.active = False
+    session.flush()
+    return recipient
+
+
 def list_recipients(
     session: Session, *, page: PageParams
 ) -> tuple[Sequence[Recipient], str | None]:

@@ -4,7 +4,7 @@ and the tenant settings the rules read."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
@@ -15,10 +15,9 @@ from app.core.pagination import Page, PageParams, page_params
 from app.retention import legal_holds, relationships, service
 from app.retention import settings as tenant_settings
 from app.retention.legal_holds import LegalHoldCreate, LegalHoldPublic
-from app.retention.models import RetentionRule
 from app.retention.relationships import RelationshipEndIn, RelationshipEndPublic
 from app.retention.schemas import RetentionRuleList, RetentionRulePublic
-from app.retention.service import RetentionRuleIn, all_rules
+from app.retention.service import RULE_CODE_PATTERN, RetentionRuleIn, all_rules
 from app.retention.settings import TenantSettingsIn, TenantSettingsPublic
 
 router = APIRouter(tags=["retention"])
@@ -59,17 +58,7 @@ def list_retention_rules(session: SessionDep) -> RetentionRuleList:
 
     Requires scope `rights:read`.
     """
-    return RetentionRuleList(items=[_public(rule) for rule in all_rules(session)])
-
-
-def _public(rule: Any) -> RetentionRulePublic:
-    return RetentionRulePublic.model_validate(
-        {
-            **{f: getattr(rule, f) for f in RetentionRuleIn.model_fields},
-            "code": rule.code,
-            "built_in": isinstance(rule, RetentionRule),
-        }
-    )
+    return RetentionRuleList(items=[service.rule_public(rule) for rule in all_rules(session)])
 
 
 @router.put(
@@ -82,7 +71,7 @@ def _public(rule: Any) -> RetentionRulePublic:
     openapi_extra=audited("retention_rule.put"),
 )
 def put_retention_rule(
-    code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")],
+    code: Annotated[str, Path(pattern=RULE_CODE_PATTERN)],
     body: RetentionRuleIn,
     uow: UnitOfWorkDep,
 ) -> RetentionRulePublic:
@@ -97,7 +86,7 @@ def put_retention_rule(
 
     Requires scope `admin`.
     """
-    return _public(service.put_rule(uow.session, code, body, actor=uow.actor))
+    return service.rule_public(service.put_rule(uow.session, code, body, actor=uow.actor))
 
 
 @router.delete(
@@ -110,7 +99,7 @@ def put_retention_rule(
     openapi_extra=audited("retention_rule.delete"),
 )
 def delete_retention_rule(
-    code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")], uow: UnitOfWorkDep
+    code: Annotated[str, Path(pattern=RULE_CODE_PATTERN)], uow: UnitOfWorkDep
 ) -> Response:
     """Remove one of the tenant's own rules. It no longer keeps records of later
     erasures; records an erasure already kept under it are re-checked by the purge when

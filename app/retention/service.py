@@ -7,17 +7,32 @@ the template's fields and `active: true`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, UnprocessableContent
 from app.core.schema_rules import equals, given, not_given, rules, when
 from app.retention.models import RetentionRule, TenantRetentionRule
 from app.retention.rules import BASIS_CATEGORIES, EVERY_CATEGORY, Action, Basis, RuleLike
+from app.retention.schemas import RetentionRulePublic
 from app.subjects.categories import Category, SalesDocumentKind
+
+# A tenant's own rule code: a lower-case slug, the key of the rule in URLs and notices.
+RULE_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{2,63}$"
+_RULE_CODE = re.compile(RULE_CODE_PATTERN)
+
+
+def check_rule_code(code: str) -> None:
+    """422 unless `code` is a rule code (3 to 64 of `a-z`, `0-9`, `-`, not starting with `-`)."""
+    if not _RULE_CODE.fullmatch(code):
+        raise UnprocessableContent(
+            "The rule code is not valid.",
+            errors=[{"loc": ["path", "code"], "msg": f"must match {RULE_CODE_PATTERN}"}],
+        )
 
 
 def active_rules(session: Session) -> list[RuleLike]:
@@ -150,6 +165,7 @@ def put_rule(
     session: Session, code: str, body: RetentionRuleIn, *, actor: str
 ) -> TenantRetentionRule:
     """Create or replace the tenant's rule `code`; built-in codes are refused (409)."""
+    check_rule_code(code)
     if session.get(RetentionRule, code) is not None:
         raise Conflict(
             "A built-in rule cannot be changed by a tenant; copy it under a code of your own."
@@ -177,9 +193,22 @@ def put_rule(
 
 
 def delete_rule(session: Session, code: str) -> None:
+    """Remove the tenant's rule `code`; built-in codes are refused (409), unknown 404."""
+    check_rule_code(code)
     if session.get(RetentionRule, code) is not None:
         raise Conflict("A built-in statutory rule cannot be removed by a tenant.")
     rule = session.exec(select(TenantRetentionRule).where(TenantRetentionRule.code == code)).first()
     if rule is None:
         raise NotFound("No retention rule of this tenant with this code.")
     session.delete(rule)
+
+
+def rule_public(rule: RuleLike) -> RetentionRulePublic:
+    """A rule as the API and the console show it: its fields, and whether it is built in."""
+    return RetentionRulePublic.model_validate(
+        {
+            **{f: getattr(rule, f) for f in RetentionRuleIn.model_fields},
+            "code": rule.code,
+            "built_in": isinstance(rule, RetentionRule),
+        }
+    )

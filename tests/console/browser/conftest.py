@@ -2,8 +2,8 @@
 installed by `scripts/ensure-chromium.sh`; Playwright's own browser download is never
 used) against a real uvicorn server of the service, one per database backend.
 
-- `live`: the server, started per backend and module in a thread of this process, on a free
-  port, on the pinned clock of the suite (`CLOCK_START`), in the development
+- `live`: the server, started per backend for the browser tests, in a thread of this
+  process, on a free port, on the pinned clock of the suite (`CLOCK_START`), in the development
   environment (the console's development sign-in) with the tests' secrets. Tests seed
   their data through its API (`live.api(tenant)`), each in a tenant of its own.
 - `desk`: a fresh browser context and page for one test, and the person's moves on it
@@ -118,7 +118,7 @@ class Live:
         return LiveApi(http=self.http, tenant=tenant)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def live(database_url: str) -> Iterator[Live]:
     """A uvicorn server of the service on this backend's database, in development mode
     (the console's development sign-in), on the suite's pinned clock."""
@@ -153,7 +153,7 @@ def live(database_url: str) -> Iterator[Live]:
     app.state.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -161,7 +161,7 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def axe() -> Axe:
     return Axe()
 
@@ -216,7 +216,8 @@ class Desk:
     def check(self) -> None:
         """The page now shown passes axe (WCAG 2 A and AA)."""
         self.page.wait_for_load_state("load")
-        results = self.axe.run(self.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        results = self.axe.run(self.page, options=options)
         violations = results.response["violations"]
         assert not violations, f"axe on {self.path}:\n" + json.dumps(
             [

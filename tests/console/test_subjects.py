@@ -14,6 +14,7 @@ import pytest
 from app.rights.render import HTML_SECURITY_HEADERS
 from tests.conftest import CONTACT, INVOICE_2024, NOTE, PERSONAL_VALUES, Api
 from tests.console.conftest import DESK_SCOPES, Console, audit_rows
+from tests.notices.helpers import publish_template
 
 
 def person(api: Api, *records: dict[str, Any], **body: Any) -> dict[str, Any]:
@@ -394,3 +395,39 @@ def test_swedish_pages(api: Api, console_client: Callable[..., Console]) -> None
     assert '<html lang="sv">' in page.text
     assert "Uppgifter per kategori" in page.text and "Kontaktuppgifter" in page.text
     assert "Records by category" not in page.text
+
+
+def test_objection_to_a_purpose_of_the_published_notice(api: Api, console: Console) -> None:
+    publish_template(api)
+    sid = person(api)["id"]
+    page = console.get(f"/console/subjects/{sid}").text
+    assert '<option value="customer-analysis">' in page
+    assert '<option value="bookkeeping">' not in page  # a legal obligation: no Art 21(1)
+    form = {"purpose": "customer-analysis", "grounds": "I left the customer company."}
+    done = console.post(f"/console/subjects/{sid}/objections", form)
+    assert done.status_code == 303
+    shown = console.follow(done).text
+    assert "The objection is recorded." in shown and "Awaiting a decision" in shown
+    assert api.get(f"/v1/subjects/{sid}").json()["restricted_purposes"] == ["customer-analysis"]
+    again = console.post(f"/console/subjects/{sid}/objections", form)
+    assert again.status_code == 409
+    assert "I left the customer company." in again.text  # the form keeps what was typed
+    assert [r["action"] for r in console_rows(api)] == ["subject.object"]
+    assert_no_personal_data(console_rows(api))
+
+
+def test_notice_given_is_shown(api: Api, console: Console) -> None:
+    notice = publish_template(api)
+    sid = person(api)["id"]
+    given = api.post(
+        f"/v1/subjects/{sid}/notice-given",
+        json={
+            "channel": "email",
+            "given_at": "2026-11-25T09:00:00Z",
+            "notice_version": notice["version"],
+        },
+    )
+    assert given.status_code in (200, 201), given.text
+    page = console.get(f"/console/subjects/{sid}").text
+    assert "Informed on 25 November 2026" in page
+    assert "To be informed by" not in page

@@ -74,6 +74,11 @@ class ConsoleRoute(APIRoute):
             # {request_id}`), never by the path (FastAPI includes routers lazily, so the
             # route knows only its path within the page router).
             request.scope["route"] = RouteName(PREFIX + self.path_format)
+            pre_sign_in = getattr(request.state, "console_set_pre_csrf", None)
+            if pre_sign_in and "set-cookie" not in response.headers:
+                response.set_cookie(
+                    sessions.PRE_CSRF_COOKIE, pre_sign_in, **sessions.cookie_options()
+                )
             if getattr(request.state, "console_clear_cookie", False):
                 response.delete_cookie(
                     sessions.COOKIE_NAME, path=sessions.COOKIE_PATH, secure=True, httponly=True
@@ -88,8 +93,10 @@ async def _store_flashes(request: Request) -> None:
     user = getattr(request.state, "console_user", None)
     if not new or user is None:
         return
+    from app.console.deps import run_write  # deps imports this module's users
+
     engine = request.app.state.engine
-    await run_in_threadpool(sessions.add_flashes, engine, user.session_hash, new)
+    await run_write(request, lambda: sessions.add_flashes(engine, user.session_hash, new))
 
 
 async def error_page(

@@ -105,6 +105,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     import uuid
 
+    from app.console.sessions import purge_expired
     from app.core.clock import utcnow
     from app.core.db import create_db_engine
     from app.erasure.service import purge_once
@@ -118,16 +119,18 @@ def _purge(args: argparse.Namespace) -> int:
             engine.dispose()
     run_id = f"purge-{uuid.uuid4()}"
     try:
-        report = purge_once(
-            engine, now=utcnow(), batch=args.batch, run_id=run_id, tenants=args.tenant
-        )
+        now = utcnow()
+        report = purge_once(engine, now=now, batch=args.batch, run_id=run_id, tenants=args.tenant)
+        # Console sessions past their idle timeout or lifetime (no tenant's data).
+        sessions_ended = 0 if args.tenant else purge_expired(engine, now=now, settings=settings)
     finally:
         engine.dispose()
     print(
         f"purge {run_id}: examined {report.examined} records, purged {report.purged}, "
         f"still held {report.still_held}, held past a maximum {report.held_past_maximum}, "
         f"subjects touched {len(report.subjects)}, "
-        f"rights requests deleted {sum(len(ids) for ids in report.rights_requests.values())}"
+        f"rights requests deleted {sum(len(ids) for ids in report.rights_requests.values())}, "
+        f"console sessions ended {sessions_ended}"
     )
     for (tenant, category, reason, rule), group in sorted(
         report.groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or "")

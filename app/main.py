@@ -21,10 +21,12 @@ from app.audit.router import router as audit_router
 from app.collection.router import router as collection_router
 from app.console.headers import ConsoleHeadersMiddleware
 from app.console.router import router as console_router
+from app.console.sessions import purge_expired
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
 from app.core.deps import authenticate, reject_nul_characters, reject_unknown_query
+from app.core.docs import install_docs
 from app.core.errors import install_error_handlers, problem_responses
 from app.core.logging import configure_logging
 from app.core.middleware import (
@@ -108,7 +110,14 @@ async def purge_forever(app: FastAPI, threads: anyio.CapacityLimiter) -> None:
                 ),
                 limiter=threads,
             )
-            logger.info("purge pass", extra={"purged": report.purged, "held": report.still_held})
+            ended = await anyio.to_thread.run_sync(
+                partial(purge_expired, app.state.engine, now=app.state.clock(), settings=settings),
+                limiter=threads,
+            )
+            logger.info(
+                "purge pass",
+                extra={"purged": report.purged, "held": report.still_held, "sessions": ended},
+            )
         except Exception as exc:  # noqa: BLE001 - keep the loop alive; the next pass retries
             logger.error("purge pass failed", extra={"error_type": type(exc).__name__})
 
@@ -143,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Privacy Rights API",
         version=VERSION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs, with Swagger UI's files from the package
         redoc_url=None,
     )
     app.state.settings = settings
@@ -169,6 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     if settings.console_enabled:
         app.include_router(console_router)
+
+    install_docs(app)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -12,6 +12,8 @@ echo "== migrating the database"
 cat <<MSG
 
 Privacy Rights API: docs at http://127.0.0.1:${PORT:-8000}/docs (Ctrl-C stops it)
+The privacy desk's console: http://localhost:${PORT:-8000}/console — in development, sign
+in with the development secret: cat data/jwt-secret
 Mint a development token in another terminal, e.g.:
   .venv/bin/privacy-api token --tenant care-of --sub crm \\
       --scope subjects:read subjects:write rights:read rights:write audit:read

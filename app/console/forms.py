@@ -42,9 +42,9 @@ async def read_form(request: Request) -> FormData:
         form = FormData()
     else:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/x-www-form-urlencoded":
-            raise ConsoleBadRequest()
         body = await request.body()  # the service's body limit applies first
+        if kind != "application/x-www-form-urlencoded" and body:
+            raise ConsoleBadRequest()
         if len(body) > MAX_FORM_BYTES:
             raise ConsoleBadRequest()
         try:

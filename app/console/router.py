@@ -10,11 +10,10 @@ from fastapi.responses import FileResponse
 
 from app.console.errors import ConsoleNotFound
 from app.console.pages import PAGE_ROUTERS
-from app.console.routing import ConsoleRoute
+from app.console.routing import PREFIX, ConsoleRoute
 
 STATIC = (Path(__file__).parent / "static").resolve()
 
-PREFIX = "/console"
 # The pages are included under the prefix (a page router's `""` is the console's root);
 # `_own` holds the static files and the catch-all 404, included last.
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)

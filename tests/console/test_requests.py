@@ -170,6 +170,11 @@ def test_review_decisions_are_taken_in_the_console(
     assert state["items"][0]["decision"] == "redact"
     assert state["items"][0]["fields"] == ["participants"]
     assert state["items"][0]["decided_by"] == console.actor
+    reviewed = [
+        e for e in audit_rows(api.engine, api.tenant) if e["action"] == "rights_request.review"
+    ]
+    assert [e["actor"] for e in reviewed] == [console.actor]
+    assert str(reviewed[0]["record_id"]).replace("-", "") == record["id"].replace("-", "")
     # Withheld or redacted: a full answer is refused, the console says why.
     response = console.post(f"/console/requests/{rid}/complete", {"outcome": "fulfilled"})
     assert response.status_code == 409

@@ -1,5 +1,6 @@
 """A local OpenID Connect issuer, as the Helsinki profile's (and the GDPR API tester's):
-a discovery document naming its JWKS, the JWKS, and tokens signed with its RSA key.
+a discovery document naming its JWKS, the JWKS, and tokens signed with its RSA key; and,
+for the console's sign-in, a token endpoint that answers what a test queued.
 
 It runs in-process on a loopback port; `GdprCaller` calls the GDPR API with its tokens.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -52,10 +54,16 @@ class Issuer:
     keys: list[dict[str, Any]] = field(default_factory=list)
     discovery_issuer: str | None = None
     requests: list[str] = field(default_factory=list)
+    # The token endpoint (the console's sign-in): the forms it was sent, and the answers
+    # it gives, first queued first (none queued: 400 `invalid_grant`).
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    token_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     def discovery(self) -> dict[str, Any]:
         return {
             "issuer": self.discovery_issuer or self.url,
+            "authorization_endpoint": f"{self.url}/authorize",
+            "token_endpoint": f"{self.url}/token",
             "jwks_uri": f"{self.url}/jwks",
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
@@ -116,6 +124,29 @@ def serve_issuer() -> Iterator[Issuer]:
                 self.end_headers()
                 return
             self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            state.requests.append(self.path)
+            if self.path != "/token":
+                self.send_response(404)
+                self.end_headers()
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            form = dict(parse_qsl(self.rfile.read(length).decode()))
+            if self.headers.get("Authorization"):
+                form["authorization"] = self.headers["Authorization"]
+            state.token_requests.append(form)
+            status, answer = (
+                state.token_answers.pop(0)
+                if state.token_answers
+                else (400, {"error": "invalid_grant"})
+            )
+            body = json.dumps(answer).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from app.console.deps import (
     ConsoleUser,
+    ConsoleWork,
     console_work,
     get_engine,
     requires,
@@ -377,7 +378,7 @@ def _act(
     action: str,
     audit_action: str,
     form: FormData,
-    change: Callable[[Session, ZoneInfo, datetime], RightsRequest | None],
+    change: Callable[[ConsoleWork, ZoneInfo, datetime], RightsRequest | None],
     done: str,
 ) -> Response:
     """Run one workflow action: the change and its audit event in one transaction, then
@@ -390,8 +391,8 @@ def _act(
             except NotFound:
                 raise ConsoleNotFound() from None
             work.concerns(rights_request_id=request_id)
-            changed = change(work.session, _zone(work.session), now)
-            if changed is not None:
+            changed = change(work, _zone(work.session), now)
+            if changed is not None and work.subject_id is None:
                 work.concerns(subject_id=changed.subject_id)
     except FormProblem as problem:
         return _detail_page(
@@ -421,7 +422,7 @@ def _act(
 
 @router.post("/requests/{request_id}/verify", dependencies=CSRF)
 def verify(request: Request, request_id: uuid.UUID, user: Writer, form: Form) -> Response:
-    def change(session: Session, zone: ZoneInfo, now: datetime) -> RightsRequest:
+    def change(work: ConsoleWork, zone: ZoneInfo, now: datetime) -> RightsRequest:
         body = _model(
             RightsRequestVerify,
             {
@@ -429,7 +430,7 @@ def verify(request: Request, request_id: uuid.UUID, user: Writer, form: Form) ->
                 "verified_at": _parse_local(form.get("verified_at"), zone, "verified_at"),
             },
         )
-        return service.verify(session, request_id, body, now=now)
+        return service.verify(work.session, request_id, body, now=now)
 
     return _act(
         request, user, request_id, action="verify", audit_action="rights_request.verify",
@@ -439,7 +440,7 @@ def verify(request: Request, request_id: uuid.UUID, user: Writer, form: Form) ->
 
 @router.post("/requests/{request_id}/request-information", dependencies=CSRF)
 def ask_information(request: Request, request_id: uuid.UUID, user: Writer, form: Form) -> Response:
-    def change(session: Session, zone: ZoneInfo, now: datetime) -> RightsRequest:
+    def change(work: ConsoleWork, zone: ZoneInfo, now: datetime) -> RightsRequest:
         body = _model(
             RightsRequestAskInformation,
             {
@@ -447,7 +448,7 @@ def ask_information(request: Request, request_id: uuid.UUID, user: Writer, form:
                 "asked_at": _parse_local(form.get("asked_at"), zone, "asked_at"),
             },
         )
-        return service.ask_information(session, request_id, body, now=now)
+        return service.ask_information(work.session, request_id, body, now=now)
 
     return _act(
         request, user, request_id, action="ask_information",
@@ -460,12 +461,12 @@ def ask_information(request: Request, request_id: uuid.UUID, user: Writer, form:
 def information_received(
     request: Request, request_id: uuid.UUID, user: Writer, form: Form
 ) -> Response:
-    def change(session: Session, zone: ZoneInfo, now: datetime) -> RightsRequest:
+    def change(work: ConsoleWork, zone: ZoneInfo, now: datetime) -> RightsRequest:
         body = _model(
             RightsRequestInformationReceived,
             {"received_at": _parse_local(form.get("received_at"), zone, "received_at")},
         )
-        return service.information_received(session, request_id, body, now=now)
+        return service.information_received(work.session, request_id, body, now=now)
 
     return _act(
         request, user, request_id, action="information_received",
@@ -476,7 +477,7 @@ def information_received(
 
 @router.post("/requests/{request_id}/extend", dependencies=CSRF)
 def extend(request: Request, request_id: uuid.UUID, user: Writer, form: Form) -> Response:
-    def change(session: Session, zone: ZoneInfo, now: datetime) -> RightsRequest:
+    def change(work: ConsoleWork, zone: ZoneInfo, now: datetime) -> RightsRequest:
         months = form.get("months")
         body = _model(
             RightsRequestExtend,
@@ -486,7 +487,7 @@ def extend(request: Request, request_id: uuid.UUID, user: Writer, form: Form) ->
                 "informed_at": _parse_local(form.get("informed_at"), zone, "informed_at"),
             },
         )
-        return service.extend(session, request_id, body, now=now)
+        return service.extend(work.session, request_id, body, now=now)
 
     return _act(
         request, user, request_id, action="extend", audit_action="rights_request.extend",
@@ -496,7 +497,7 @@ def extend(request: Request, request_id: uuid.UUID, user: Writer, form: Form) ->
 
 @router.post("/requests/{request_id}/complete", dependencies=CSRF)
 def complete(request: Request, request_id: uuid.UUID, user: Writer, form: Form) -> Response:
-    def change(session: Session, zone: ZoneInfo, now: datetime) -> RightsRequest:
+    def change(work: ConsoleWork, zone: ZoneInfo, now: datetime) -> RightsRequest:
         body = _model(
             RightsRequestComplete,
             {
@@ -506,7 +507,7 @@ def complete(request: Request, request_id: uuid.UUID, user: Writer, form: Form) 
                 "note": form.get("note") or None,
             },
         )
-        return service.complete(session, request_id, body, now=now)
+        return service.complete(work.session, request_id, body, now=now)
 
     return _act(
         request, user, request_id, action="complete", audit_action="rights_request.complete",
@@ -516,9 +517,7 @@ def complete(request: Request, request_id: uuid.UUID, user: Writer, form: Form) 
 
 @router.post("/requests/{request_id}/review", dependencies=CSRF)
 def decide_review(request: Request, request_id: uuid.UUID, user: Writer, form: Form) -> Response:
-    record_ids: list[uuid.UUID] = []
-
-    def change(session: Session, zone: ZoneInfo, now: datetime) -> RightsRequest:
+    def change(work: ConsoleWork, zone: ZoneInfo, now: datetime) -> RightsRequest:
         decision = form.get("decision")
         body = _model(
             ReviewDecisionCreate,
@@ -528,8 +527,8 @@ def decide_review(request: Request, request_id: uuid.UUID, user: Writer, form: F
                 "fields": form.getlist("fields") if decision == "redact" else [],
             },
         )
-        item, decided = review.decide(session, request_id, body, actor=user.actor, now=now)
-        record_ids.append(item.record.id)
+        item, decided = review.decide(work.session, request_id, body, actor=user.actor, now=now)
+        work.concerns(record_id=item.record.id, subject_id=item.record.subject_id)
         return decided
 
     response = _act(
@@ -598,8 +597,8 @@ def record_letter_sent(
 ) -> Response:
     """Record that the letter was sent (the API's `recordRightsRequestLetterSent`)."""
 
-    def change(session: Session, zone: ZoneInfo, now: datetime) -> RightsRequest:
-        rights_request = service.get_request(session, request_id)
+    def change(work: ConsoleWork, zone: ZoneInfo, now: datetime) -> RightsRequest:
+        rights_request = service.get_request(work.session, request_id)
         body = _model(
             LetterSent,
             {
@@ -608,7 +607,7 @@ def record_letter_sent(
                 "sent_at": _parse_local(form.get("sent_at"), zone, "sent_at"),
             },
         )
-        letters.record_sent(session, rights_request, kind, body, now=now, actor=user.actor)
+        letters.record_sent(work.session, rights_request, kind, body, now=now, actor=user.actor)
         return rights_request
 
     return _act(

@@ -40,28 +40,11 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-def _pre_csrf(request: Request) -> str:
-    """The pre-sign-in CSRF value (double-submit cookie), set on the response if new."""
-    value = request.cookies.get(sessions.PRE_CSRF_COOKIE)
-    if not value or len(value) > 64:
-        value = sessions.new_secret()
-        request.state.console_set_pre_csrf = value
-    request.state.console_pre_csrf = value
-    return value
-
-
 def _check_pre_csrf(request: Request, form: FormData) -> None:
     cookie = request.cookies.get(sessions.PRE_CSRF_COOKIE, "")
     sent = form.get("csrf_token")
     if not cookie or not secrets.compare_digest(sent.encode(), cookie.encode()):
         raise ConsoleForbidden("error.csrf")
-
-
-def _with_pre_csrf_cookie(request: Request, response: Response) -> Response:
-    value = getattr(request.state, "console_set_pre_csrf", None)
-    if value:
-        response.set_cookie(sessions.PRE_CSRF_COOKIE, value, **sessions.cookie_options())
-    return response
 
 
 def _sign_in_page(
@@ -73,8 +56,7 @@ def _sign_in_page(
     message_key: str | None = None,
 ) -> Response:
     settings: Settings = request.app.state.settings
-    _pre_csrf(request)
-    response = render(
+    return render(
         request,
         None,
         "console/sign_in.html",
@@ -88,7 +70,6 @@ def _sign_in_page(
         },
         status_code=status_code,
     )
-    return _with_pre_csrf_cookie(request, response)
 
 
 def _notice(request: Request) -> str | None:

@@ -122,7 +122,10 @@ def provider(request: Request) -> Provider:
 
 
 def redirect_uri(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/console/callback"
+    """Where the issuer sends the person back: `PRIVACY_CONSOLE_OIDC_REDIRECT_URI`, else
+    this service's address as the request reached it."""
+    configured: str | None = request.app.state.settings.console_oidc_redirect_uri
+    return configured or str(request.base_url).rstrip("/") + "/console/callback"
 
 
 async def start(request: Request, *, next_path: str) -> Response:

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app.console.deps import ConsoleUser, get_engine
 from app.console.i18n import DEFAULT_LANG, Lang, as_lang, from_accept_language, translator
-from app.console.sessions import LANG_COOKIE
+from app.console.sessions import LANG_COOKIE, PRE_CSRF_COOKIE, new_secret
 from app.core.db import tenant_session
 from app.retention.settings import tenant_settings
 
@@ -85,6 +85,21 @@ def _tenant_zone(request: Request, user: ConsoleUser | None) -> ZoneInfo:
     return cached
 
 
+def pre_sign_in_token(request: Request) -> str:
+    """The CSRF token of forms shown before sign-in (the development sign-in, the
+    language): a random value in the cookie `privacy_console_csrf` that the form repeats
+    (double submit). A new one is set on the answer (`ConsoleRoute`) when missing."""
+    value: str | None = getattr(request.state, "console_pre_csrf", None)
+    if value:
+        return value
+    value = request.cookies.get(PRE_CSRF_COOKIE)
+    if not value or len(value) > 64:
+        value = new_secret()
+        request.state.console_set_pre_csrf = value
+    request.state.console_pre_csrf = value
+    return value
+
+
 def render(
     request: Request,
     user: ConsoleUser | None,
@@ -109,9 +124,7 @@ def render(
         "user": user,
         "lang": lang,
         "t": t,
-        "csrf_token": user.csrf_token
-        if user is not None
-        else getattr(request.state, "console_pre_csrf", ""),
+        "csrf_token": user.csrf_token if user is not None else pre_sign_in_token(request),
         "flashes": flashes,
         "now": request.app.state.clock(),
         "format_date": lambda value: format_date(value, lang, zone),

@@ -50,30 +50,18 @@ class ConsoleRoute(APIRoute):
             timeout = request.app.state.settings.db_lock_timeout_seconds
             hold = request.method == "POST" or getattr(self.endpoint, "console_writes", False)
             turn = write_turn(engine, timeout=timeout) if hold else contextlib.nullcontext()
-            async with turn:
-                request.state.console_turn = hold
-                try:
-                    response = await original(request)
-                except ConsoleRedirect as redirect:
-                    response = Response(status_code=303, headers={"Location": redirect.location})
-                except ConsoleError as error:
-                    response = await error_page(request, error.status_code, error.message_key)
-                except RequestValidationError as error:
-                    in_path = any(e.get("loc", ("",))[0] == "path" for e in error.errors())
-                    response = await error_page(
-                        request,
-                        404 if in_path else 400,
-                        "error.not_found.body" if in_path else "error.invalid.title",
-                    )
-                except AppError as error:
-                    if error.status >= 500:
-                        raise
-                    response = await error_page(request, error.status, None, detail=error.detail)
-                await _store_flashes(request)
-            # Logs and metrics name the route by its full template (`/console/requests/
-            # {request_id}`), never by the path (FastAPI includes routers lazily, so the
-            # route knows only its path within the page router).
-            request.scope["route"] = RouteName(PREFIX + self.path_format)
+            try:
+                response = await self._answer(request, original, turn, hold)
+            finally:
+                # Logs and metrics name the route by its full template (`/console/requests/
+                # {request_id}`), never by the path (FastAPI includes routers lazily, so
+                # the route knows only its path within its page router).
+                request.scope["route"] = RouteName(PREFIX + self.path_format)
+            pre_sign_in = getattr(request.state, "console_set_pre_csrf", None)
+            if pre_sign_in and "set-cookie" not in response.headers:
+                response.set_cookie(
+                    sessions.PRE_CSRF_COOKIE, pre_sign_in, **sessions.cookie_options()
+                )
             if getattr(request.state, "console_clear_cookie", False):
                 response.delete_cookie(
                     sessions.COOKIE_NAME, path=sessions.COOKIE_PATH, secure=True, httponly=True
@@ -82,14 +70,46 @@ class ConsoleRoute(APIRoute):
 
         return handler
 
+    @staticmethod
+    async def _answer(
+        request: Request,
+        original: Callable[[Request], Coroutine[Any, Any, Response]],
+        turn: Any,
+        hold: bool,
+    ) -> Response:
+        """The page's answer, or the page for what it raised."""
+        async with turn:
+            request.state.console_turn = hold
+            try:
+                response = await original(request)
+            except ConsoleRedirect as redirect:
+                response = Response(status_code=303, headers={"Location": redirect.location})
+            except ConsoleError as error:
+                response = await error_page(request, error.status_code, error.message_key)
+            except RequestValidationError as error:
+                in_path = any(e.get("loc", ("",))[0] == "path" for e in error.errors())
+                response = await error_page(
+                    request,
+                    404 if in_path else 400,
+                    "error.not_found.body" if in_path else "error.invalid.title",
+                )
+            except AppError as error:
+                if error.status >= 500:
+                    raise
+                response = await error_page(request, error.status, None, detail=error.detail)
+            await _store_flashes(request)
+        return response
+
 
 async def _store_flashes(request: Request) -> None:
     new = getattr(request.state, "console_new_flashes", None)
     user = getattr(request.state, "console_user", None)
     if not new or user is None:
         return
+    from app.console.deps import run_write  # deps imports this module's users
+
     engine = request.app.state.engine
-    await run_in_threadpool(sessions.add_flashes, engine, user.session_hash, new)
+    await run_write(request, lambda: sessions.add_flashes(engine, user.session_hash, new))
 
 
 async def error_page(

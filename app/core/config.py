@@ -198,6 +198,12 @@ class Settings(BaseSettings):
         default=None,
         description="The client secret; unset for a public client (PKCE protects the code)",
     )
+    console_oidc_redirect_uri: str | None = Field(
+        default=None,
+        description="The callback registered at the issuer; default: the address the "
+        "request came to + /console/callback (set it behind a proxy that rewrites the host "
+        "or scheme)",
+    )
     console_oidc_roles: Annotated[dict[str, list[str]], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_CONSOLE_ROLES),
         description="JSON: each IdP role and the scopes it gives in the console",

@@ -88,3 +88,15 @@ def test_static_files_stay_inside_their_folder(console: Console) -> None:
     assert css.headers["x-content-type-options"] == "nosniff"
     assert console.get("/console/static/../templates/console/base.html").status_code == 404
     assert console.get("/console/static/%2e%2e/models.py").status_code == 404
+
+
+def test_pages_before_sign_in_carry_a_working_language_switch(app: FastAPI) -> None:
+    browser = new_browser(app)
+    page = browser.get("/console/no-such-page")
+    assert page.status_code == 404
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "the language form has a token"
+    response = browser.post(
+        "/console/language", data={"lang": "en", "csrf_token": token.group(1), "next": "/console"}
+    )
+    assert response.status_code == 303

@@ -22,6 +22,7 @@ ADMIN = ["admin", "rights:read"]
 PAGES = [
     "/console/settings",
     "/console/settings/notice",
+    "/console/settings/notice?start=template",
     "/console/settings/retention",
     "/console/settings/retention/rules/se-bfl-7-2",
     "/console/settings/recipients",
@@ -166,6 +167,8 @@ def test_pages_render_for_admin_with_one_h1_and_labels(
     for field_id in ids:
         assert f'for="{field_id}"' in html, f"{path}: no label for {field_id}"
     assert "<th>" not in html  # every header cell has a scope
+    every_id = re.findall(r'\sid="([^"]+)"', html)
+    assert len(every_id) == len(set(every_id)), "an id is used twice"
 
 
 def test_desk_person_gets_403_and_sees_no_settings(
@@ -577,8 +580,29 @@ def test_notice_errors_are_shown_next_to_their_fields_and_nothing_is_published(
     response = post_fields(admin, "/console/settings/notice", fields)
     assert response.status_code == 422, response.text[-2000:]
     assert "no purpose with this code" in error_of(response.text, "f-en-categories-note-purposes")
+    # Each error in the summary at the top links to the field (or group) it concerns.
+    summary = response.text[response.text.index('class="error-summary"') :]
+    links = re.findall(r'href="#([^"]+)"', summary[: summary.index("</div>")])
+    assert links
+    for target in links:
+        assert f'id="{target}"' in response.text, target
     # What was typed is kept.
     assert "Kund AB" in response.text
+    # Errors about a whole language or a whole row are shown there, and linked.
+    document["en"]["categories"]["note"]["purposes"] = ["customer-service"]
+    document["sv"]["transfers_outside_eea"] = True  # but no transfer listed
+    document["sv"]["transfers"] = []
+    interest = next(p for p in document["en"]["purposes"] if "legitimate_interest" in p)
+    interest.pop("legitimate_interest")
+    fields = [*notice_form(document), ("version", ""), ("action", "preview")]
+    response = post_fields(admin, "/console/settings/notice", fields)
+    assert response.status_code == 422
+    assert "transfers_outside_eea" in error_of(response.text, "f-sv")
+    row = document["en"]["purposes"].index(interest)
+    assert "legitimate_interest" in error_of(response.text, f"f-en-purposes-{row}")
+    summary = response.text[response.text.index('class="error-summary"') :]
+    for target in re.findall(r'href="#([^"]+)"', summary[: summary.index("</div>")]):
+        assert f'id="{target}"' in response.text, target
     assert api.get("/v1/privacy-notice", scopes=["admin"]).status_code == 404
     assert actions(api) == []
 

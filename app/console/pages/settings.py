@@ -10,6 +10,8 @@ change made here reads in the audit log exactly as one made through `/v1`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -69,11 +71,13 @@ Form = Annotated[FormData, Depends(read_form)]
 CSRF = [Depends(verify_csrf)]
 
 
-def _now(request: Request) -> Any:
-    return request.app.state.clock()
+def _now(request: Request) -> datetime:
+    """The service's clock (replaceable in tests), as the API's `ClockDep`."""
+    now: datetime = request.app.state.clock()
+    return now
 
 
-def _message(user: ConsoleUser) -> Any:
+def _message(user: ConsoleUser) -> Callable[[str, str], str]:
     """Words pydantic's error for the reader: the common kinds in the user's language,
     the domain's own explanations (`Value error, ...`) as they are written."""
     t = translator(user.lang)

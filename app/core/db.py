@@ -15,7 +15,7 @@ import math
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -241,19 +241,34 @@ def _apply_tenant_scope(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         # Loads of already-scoped objects inherit the original criteria.
         return
-    models = _tenant_models_in(state.statement)
-    if not models:
-        return
-    tenant_id = state.session.info.get(TENANT_KEY)
+    info = state.session.info
+    tenant_id = info.get(TENANT_KEY)
     if tenant_id is None:
-        if state.session.info.get(SYSTEM_KEY):
+        if info.get(SYSTEM_KEY):
             return
-        raise TenantScopeError("query on tenant data outside a tenant or system session")
-    state.statement = state.statement.options(
-        *(
-            with_loader_criteria(model, model.tenant_id == tenant_id, include_aliases=True)
-            for model in models
-        )
+        if _tenant_models_in(state.statement):
+            raise TenantScopeError("query on tenant data outside a tenant or system session")
+        return
+    # One criterion for every tenant table the statement reaches (subqueries, joins and
+    # aliases included): SQLAlchemy applies it per mapped subclass of `TenantScoped` while
+    # compiling, and the compiled form is cached per statement shape, with the tenant as
+    # a bound parameter. No walk of the statement on every call.
+    state.statement = state.statement.options(_tenant_criteria(str(tenant_id)))
+
+
+@lru_cache(maxsize=4096)
+def _tenant_criteria(tenant_id: str) -> Any:
+    """The tenant filter of a tenant session, one option object per tenant."""
+    if "tenant_id" not in vars(TenantScoped):
+        # The criterion is analysed once against the mixin itself, whose `tenant_id` is
+        # a pydantic field and no class attribute: give it a column to stand for the
+        # mapped subclasses' `tenant_id` (after they are all defined, so that no model's
+        # field picks it up as a default).
+        type.__setattr__(TenantScoped, "tenant_id", sa.column(TENANT_KEY))
+    return with_loader_criteria(
+        TenantScoped,
+        lambda cls: cls.tenant_id == tenant_id,
+        include_aliases=True,
     )
 
 

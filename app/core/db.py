@@ -12,6 +12,7 @@ themselves and cannot forget it.
 from __future__ import annotations
 
 import math
+import select
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
@@ -124,8 +125,12 @@ def create_db_engine(
             "connect_timeout": max(2, math.ceil(lock_timeout)),
             "options": f"-c lock_timeout={math.ceil(lock_timeout * 1000)}",
         }
-        kwargs.update(pool_pre_ping=True, pool_size=20, max_overflow=20, pool_timeout=lock_timeout)
+        kwargs.update(pool_size=20, max_overflow=20, pool_timeout=lock_timeout)
     engine = sa.create_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+        # Instead of `pool_pre_ping` (a round trip on every checkout): a connection the
+        # server closed while it sat in the pool is found by a look at its socket.
+        event.listen(engine, "checkout", _drop_closed_connection)
     if url.startswith("sqlite"):
         busy_ms = math.ceil(lock_timeout * 1000)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
@@ -133,6 +138,28 @@ def create_db_engine(
         # a transaction is one atomic unit (and SELECT ... is inside it).
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _drop_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection that the server has closed or spoken on.
+
+    An idle connection has nothing to read. When the server ends it (a restart, an
+    administrator's `pg_terminate_backend`, a proxy or firewall closing it), its socket
+    turns readable: the termination message or the end of the stream. Seeing that costs
+    a `select` with no wait, not a round trip; the pool then discards the connection
+    and checks out (or opens) another, so the call does not fail. A connection that
+    breaks while in use still fails its statement, which answers 503.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:  # not psycopg: nothing to look at
+        return
+    try:
+        alive = pgconn.status == 0  # CONNECTION_OK
+        readable = alive and bool(select.select([pgconn.socket], [], [], 0)[0])
+    except Exception as exc:  # a closed socket or connection (OSError, psycopg's own)
+        raise sa.exc.DisconnectionError("connection closed") from exc
+    if not alive or readable:
+        raise sa.exc.DisconnectionError("the server closed or spoke on an idle connection")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
@@ -216,6 +243,30 @@ def new_tenant_session(engine: Engine, tenant_id: str, *, read_only: bool = Fals
     session.info[TENANT_KEY] = tenant_id
     if read_only:
         session.info[READ_ONLY_KEY] = True
+    return session
+
+
+_autocommit_engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def new_read_session(engine: Engine, tenant_id: str) -> Session:
+    """A read-only tenant session for a read that writes nothing (the caller closes it).
+
+    On PostgreSQL its statements run in autocommit: no BEGIN and ROLLBACK round trips
+    around a read. Under PostgreSQL's READ COMMITTED each statement of a transaction
+    sees its own snapshot anyway and plain SELECTs take no locks, so what a read sees
+    is the same. The session refuses to flush, so nothing can be written outside a
+    transaction. On SQLite (no round trips; BEGIN keeps one snapshot for the read) it
+    is an ordinary read-only session.
+    """
+    bind = engine
+    if engine.dialect.name == "postgresql":
+        bind = _autocommit_engines.get(engine) or _autocommit_engines.setdefault(
+            engine, engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+    session = Session(bind, expire_on_commit=False)
+    session.info[TENANT_KEY] = tenant_id
+    session.info[READ_ONLY_KEY] = True
     return session
 
 

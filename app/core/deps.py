@@ -30,6 +30,7 @@ from app.core.clock import SESSION_CLOCK_KEY, Clock
 from app.core.db import (
     READ_ONLY_KEY,
     begin_write,
+    new_read_session,
     new_tenant_session,
     tenant_session,
     write_turn,
@@ -195,8 +196,8 @@ def read_session(
     principal: Annotated[Principal, Depends(authenticate)],
     engine: Annotated[Engine, Depends(get_engine)],
 ) -> Iterator[Session]:
-    """A tenant session for reads; nothing is committed."""
-    with tenant_session(engine, principal.tenant) as session:
+    """A tenant session for reads (`new_read_session`); nothing is written."""
+    with new_read_session(engine, principal.tenant) as session:
         yield session
 
 

@@ -128,8 +128,7 @@ def check(
         for item in items
         if item.key is not None and item.kind is not CheckKind.subject_id
     }
-    suppressed = _suppressed(session, set(digests.values()), dialect)
-    blocked = _blocked_identifiers(session, digests, dialect)
+    suppressed, blocked = _identifier_lookup(session, digests, dialect)
     ids = {uuid.UUID(item.key) for item in items if item.kind is CheckKind.subject_id and item.key}
     by_id = _subject_reasons(session, ids, digest, dialect)
     # Plain dicts (the `MarketingVerdict` shape): 10,000 models would cost more than the
@@ -188,28 +187,84 @@ def _suppressed(session: Session, digests: set[str], dialect: str) -> set[str]:
     )
 
 
-def _blocked_identifiers(
+def _values(dialect: str, name: str) -> Any:
+    """A list of text values as ONE bound parameter (`name`), whatever its length: the
+    statement's text, and so its compiled form, is the same for 1 or 10,000 values."""
+    if dialect == "postgresql":
+        return sa.func.any(sa.bindparam(name, type_=postgresql.ARRAY(sa.Text())))
+    return (
+        sa.select(sa.column("value"))
+        .select_from(sa.func.json_each(sa.bindparam(name, type_=sa.Text())))
+        .scalar_subquery()
+    )
+
+
+def _value_list(dialect: str, values: Sequence[str]) -> Any:
+    return list(values) if dialect == "postgresql" else json.dumps(list(values))
+
+
+_SUPPRESSED = "suppressed"
+
+
+def _build_lookup(dialect: str) -> Any:
+    """Blocked identifiers of live subjects and suppressed digests, in one statement.
+
+    Emails and phones are looked up together (one index probe per kind and value) and
+    the suppression digests in the same round trip (`UNION ALL`). Built once per
+    dialect; the tenant filter is added by the session like for any other query.
+    """
+    values, digests = _values(dialect, "values"), _values(dialect, "digests")
+
+    def among(column: Any, wanted: Any) -> Any:
+        return column == wanted if dialect == "postgresql" else column.in_(wanted)
+
+    identifiers = (
+        sa.select(
+            col(SubjectIdentifier.kind),
+            col(SubjectIdentifier.value),
+            col(Subject.marketing_objection),
+        )
+        .join(Subject, col(Subject.id) == col(SubjectIdentifier.subject_id))
+        .where(col(SubjectIdentifier.kind).in_([CheckKind.email.value, CheckKind.phone.value]))
+        .where(among(col(SubjectIdentifier.value), values))
+        .where(col(Subject.restricted) | col(Subject.marketing_objection))
+    )
+    suppressed = sa.select(
+        sa.literal(_SUPPRESSED), col(MarketingSuppression.digest), sa.true()
+    ).where(among(col(MarketingSuppression.digest), digests))
+    return sa.union_all(identifiers, suppressed)
+
+
+_lookups: dict[str, Any] = {}
+
+
+def _identifier_lookup(
     session: Session, digests: dict[tuple[CheckKind, str], str], dialect: str
-) -> dict[tuple[str, str], RefusalReason]:
-    """Identifiers of live subjects that may not be used (objecting or restricted)."""
+) -> tuple[set[str], dict[tuple[str, str], RefusalReason]]:
+    """(suppressed digests, identifiers of live subjects that may not be used: objecting
+    or restricted), in one round trip."""
+    if not digests:
+        return set(), {}
+    statement = _lookups.get(dialect)
+    if statement is None:
+        statement = _lookups.setdefault(dialect, _build_lookup(dialect))
+    wanted = {(kind.value, key) for kind, key in digests}
+    parameters = {
+        "values": _value_list(dialect, sorted({key for _, key in digests})),
+        "digests": _value_list(dialect, sorted(set(digests.values()))),
+    }
+    suppressed: set[str] = set()
     blocked: dict[tuple[str, str], RefusalReason] = {}
-    for kind in (CheckKind.email, CheckKind.phone):
-        values = list({key for (k, key) in digests if k is kind})
-        if not values:
-            continue
-        rows = session.execute(
-            sa.select(col(SubjectIdentifier.value), col(Subject.marketing_objection))
-            .join(Subject, col(Subject.id) == col(SubjectIdentifier.subject_id))
-            .where(col(SubjectIdentifier.kind) == kind.value)
-            .where(in_values(col(SubjectIdentifier.value), values, dialect))
-            .where(col(Subject.restricted) | col(Subject.marketing_objection))
-        ).all()
-        for value, objected in rows:
-            if objected:
-                blocked[(kind.value, value)] = RefusalReason.objection
-            else:
-                blocked.setdefault((kind.value, value), RefusalReason.restricted)
-    return blocked
+    for kind, value, objected in session.execute(statement, parameters):
+        if kind == _SUPPRESSED:
+            suppressed.add(value)
+        elif (kind, value) not in wanted:
+            continue  # the same text asked for as the other kind
+        elif objected:
+            blocked[(kind, value)] = RefusalReason.objection
+        else:
+            blocked.setdefault((kind, value), RefusalReason.restricted)
+    return suppressed, blocked
 
 
 def _subject_reasons(

@@ -222,8 +222,22 @@ def _build_lookup(dialect: str) -> Any:
         identifiers = sa.select(
             found.c.kind, found.c.value, found.c.marketing_objection
         ).select_from(wanted.join(found, sa.true()))
-        digest_wanted: Any = col(MarketingSuppression.digest) == sa.func.any(
-            sa.bindparam("digests", type_=text_array)
+        # The digests likewise, probe by probe: whatever plan PostgreSQL keeps for the
+        # prepared statement (a generic plan knows no array's length), it stays an
+        # index probe per value, never a scan of every suppression.
+        digests = (
+            sa.func.unnest(sa.bindparam("digests", type_=text_array))
+            .table_valued("digest")
+            .render_derived(name="digests")
+        )
+        hit = (
+            sa.select(col(MarketingSuppression.digest))
+            .where(col(MarketingSuppression.digest) == digests.c.digest)
+            .offset(0)
+            .lateral("hit")
+        )
+        suppressed = sa.select(sa.literal(_SUPPRESSED), hit.c.digest, sa.true()).select_from(
+            digests.join(hit, sa.true())
         )
     else:
 
@@ -241,10 +255,9 @@ def _build_lookup(dialect: str) -> Any:
             .where(value.in_(listed("values")))
             .where(blocked)
         )
-        digest_wanted = col(MarketingSuppression.digest).in_(listed("digests"))
-    suppressed = sa.select(
-        sa.literal(_SUPPRESSED), col(MarketingSuppression.digest), sa.true()
-    ).where(digest_wanted)
+        suppressed = sa.select(
+            sa.literal(_SUPPRESSED), col(MarketingSuppression.digest), sa.true()
+        ).where(col(MarketingSuppression.digest).in_(listed("digests")))
     return sa.union_all(identifiers, suppressed)
 
 

@@ -145,18 +145,24 @@ class RequestContextMiddleware:
                 AUTH_FAILURES.inc()
             elif status == 429:
                 RATE_LIMITED.inc()
-            logger.info(
-                "request",
-                extra={
+            if logger.isEnabledFor(logging.INFO):
+                # The record is made directly: `logger.info` would also walk the stack
+                # for the caller's file and line, which this line never shows.
+                principal = state.get("principal")
+                fields = {
                     "request_id": request_id,
                     "method": method,
                     "route": route,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
-                    "actor": getattr(state.get("principal"), "actor", None),
-                    "tenant": getattr(state.get("principal"), "tenant", None),
-                },
-            )
+                    "actor": getattr(principal, "actor", None),
+                    "tenant": getattr(principal, "tenant", None),
+                }
+                logger.handle(
+                    logger.makeRecord(
+                        logger.name, logging.INFO, __file__, 0, "request", (), None, extra=fields
+                    )
+                )
         # A call over the rate limit did nothing, and an audit event for each would put
         # the very flood the limit sheds onto the database: it is counted and logged.
         if status >= 400 and status != 429 and not state.get("audited"):

@@ -200,18 +200,16 @@ async def read_session(
 
     Made on the event loop: a session connects on its first query, which runs in the
     handler's worker thread, so making it does no I/O, and a read costs one thread hop,
-    not three (a sync dependency enters and exits in threads of its own). On PostgreSQL
-    the read ran in autocommit, so closing hands the connection back without a round
-    trip; on SQLite closing ends the read transaction, in a worker thread.
+    not three (a sync dependency enters and exits in threads of its own). Closing waits
+    for nothing either: on PostgreSQL the read ran in autocommit, so the connection goes
+    back to the pool without a round trip; on SQLite it ends a read transaction, which
+    takes no lock and so never waits for one.
     """
     session = new_read_session(engine, principal.tenant)
     try:
         yield session
     finally:
-        if engine.dialect.name == "postgresql":
-            session.close()
-        else:
-            await _in_thread(session.close)
+        session.close()
 
 
 @dataclass

@@ -106,6 +106,8 @@ def throughput(
     targets = {
         "bare sync": (bare + "/bare", ""),
         "bare async": (bare + "/bare-async", ""),
+        # The service's middleware stack alone (no token, no database).
+        "healthz": (base + "/healthz", ""),
         "check": (base + "/v1/marketing/check", _lua_check(emails, auth)),
         "subject": (base, _lua_paths([f"/v1/subjects/{s}" for s in seeded.subject_ids], auth)),
         "record": (base, _lua_paths([f"/v1/records/{r}" for r in seeded.record_ids], auth)),

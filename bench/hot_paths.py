@@ -97,9 +97,16 @@ def _lua_check(emails: list[str], auth: str) -> str:
 
 
 def throughput(
-    base: str, bare: str, seeded: Seeded, *, rounds: int, seconds: int
+    base: str,
+    bare: str,
+    seeded: Seeded,
+    *,
+    rounds: int,
+    seconds: int,
+    baseline: str | None = None,
 ) -> dict[str, list[float]]:
-    """Requests/s of each target, round by round (targets interleaved in each round)."""
+    """Requests/s of each target, round by round (targets interleaved in each round);
+    with `baseline` (the URL of another checkout's service), its figures too."""
     auth = f"Bearer {token(SCOPES)}"
     rng = random.Random(13)
     emails = [email(rng.randrange(seeded.subjects)) for _ in range(500)]
@@ -112,6 +119,10 @@ def throughput(
         "subject": (base, _lua_paths([f"/v1/subjects/{s}" for s in seeded.subject_ids], auth)),
         "record": (base, _lua_paths([f"/v1/records/{r}" for r in seeded.record_ids], auth)),
     }
+    if baseline is not None:
+        for name in ("check", "subject", "record"):
+            url, lua = targets[name]
+            targets[f"{name} (baseline)"] = (url.replace(base, baseline), lua)
     for url, lua in targets.values():  # warm up: caches, the pool, compiled statements
         wrk(url, lua, 1)
     results: dict[str, list[float]] = {name: [] for name in targets}
@@ -168,17 +179,32 @@ def servers(url: str) -> Iterator[tuple[str, str]]:
 
 
 def measure(
-    backend: str, *, subjects: int | None = None, rounds: int = 3, seconds: int = 5
+    backend: str,
+    *,
+    subjects: int | None = None,
+    rounds: int = 3,
+    seconds: int = 5,
+    baseline: Path | None = None,
 ) -> tuple[dict[str, list[float]], list[float], list[float]]:
     started = time.perf_counter()
     seeded = seeded_database(backend, subjects or SUBJECTS[backend])
     ready = time.perf_counter() - started
     print(f"[{backend}] {seeded.subjects:,} subjects ready in {ready:.1f} s")
     try:
-        with servers(seeded.url) as (base, bare):
-            rps = throughput(base, bare, seeded, rounds=rounds, seconds=seconds)
+        with ExitStack() as stack:
+            base, bare = stack.enter_context(servers(seeded.url))
+            other = None
+            if baseline is not None:
+                other, _ = stack.enter_context(server(seeded.url, root=baseline))
+            rps = throughput(base, bare, seeded, rounds=rounds, seconds=seconds, baseline=other)
             bulk = bulk_ms(base, seeded)
             lookup = lookup_ms(base, seeded)
+            if other is not None:
+                old_bulk, old_lookup = bulk_ms(other, seeded), lookup_ms(other, seeded)
+                print(
+                    f"baseline: bulk median {statistics.median(old_bulk):.1f} ms, lookup "
+                    f"p50 {statistics.median(old_lookup):.2f} ms, p99 {p99(old_lookup):.2f} ms"
+                )
     finally:
         drop(seeded.url)
     return rps, bulk, lookup
@@ -224,9 +250,18 @@ def main() -> None:
     parser.add_argument("--subjects", type=int)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git archive main | tar -x -C DIR`) measured beside",
+    )
     args = parser.parse_args()
     rps, bulk, lookup = measure(
-        args.backend, subjects=args.subjects, rounds=args.rounds, seconds=args.seconds
+        args.backend,
+        subjects=args.subjects,
+        rounds=args.rounds,
+        seconds=args.seconds,
+        baseline=args.baseline,
     )
     for name, values in rps.items():
         print(f"{name:>10}: " + ", ".join(f"{v:,.0f}" for v in values) + " req/s per round")

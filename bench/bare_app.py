@@ -1,4 +1,4 @@
-"""The baseline: a bare FastAPI route returning JSON, served the same way."""
+"""The baseline: bare FastAPI routes returning JSON, served the same way."""
 
 from fastapi import FastAPI
 
@@ -7,4 +7,9 @@ app = FastAPI()
 
 @app.get("/bare")
 def bare() -> dict[str, object]:
+    return {"allowed": True, "reason": None}
+
+
+@app.get("/bare-async")
+async def bare_async() -> dict[str, object]:
     return {"allowed": True, "reason": None}

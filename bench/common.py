@@ -59,9 +59,12 @@ def token(scopes: list[str]) -> str:
 
 @contextmanager
 def server(
-    database_url: str, *, app: str | None = None, workers: int = 1
+    database_url: str, *, app: str | None = None, workers: int = 1, root: Path = ROOT
 ) -> Iterator[tuple[str, int]]:
-    """Run the service (or another ASGI app) with uvicorn; yields (base URL, pid)."""
+    """Run the service (or another ASGI app) with uvicorn; yields (base URL, pid).
+
+    `root`: the checkout whose code is served (another one: a baseline to compare with).
+    """
     port = free_port()
     if app is None:
         command = [
@@ -86,7 +89,10 @@ def server(
             "--log-level",
             "warning",
         ]
-    process = subprocess.Popen(command, env=settings_env(database_url), cwd=ROOT)
+    env = settings_env(database_url)
+    if root != ROOT:
+        env["PYTHONPATH"] = str(root)
+    process = subprocess.Popen(command, env=env, cwd=root)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): they print their numbers. Needs PostgreSQL like the tests.
-# Usage: scripts/bench.sh [marketing|export|erasure|concurrency|load|all] [extra args for the benchmark]
+# Usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|table|all] [extra args]
+# `all` runs the benchmarks that are not goals of issue 13, then ends with ONE table of
+# every goal of issue 13 beside its figure on SQLite and PostgreSQL (bench/table.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,17 +14,17 @@ fi
 which="${1:-all}"
 shift || true
 case "$which" in
+    hot) .venv/bin/python -m bench.hot_paths "$@" ;;
+    table) .venv/bin/python -m bench.table "$@" ;;
     marketing) .venv/bin/python -m bench.marketing_check "$@" ;;
     export) .venv/bin/python -m bench.export "$@" ;;
     erasure) .venv/bin/python -m bench.erasure "$@" ;;
     concurrency) .venv/bin/python -m bench.concurrency "$@" ;;
     load) .venv/bin/python -m bench.load "$@" ;;
     all)
-        .venv/bin/python -m bench.marketing_check
-        .venv/bin/python -m bench.export
-        .venv/bin/python -m bench.erasure
         .venv/bin/python -m bench.concurrency
         .venv/bin/python -m bench.load
+        .venv/bin/python -m bench.table
         ;;
-    *) echo "usage: scripts/bench.sh [marketing|export|erasure|concurrency|load|all]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|table|all]" >&2; exit 2 ;;
 esac

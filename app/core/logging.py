@@ -16,6 +16,10 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
 }
 
 
+# One encoder for every line (`json.dumps(default=...)` builds a new one per call).
+_ENCODER = json.JSONEncoder(default=str)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
@@ -34,7 +38,7 @@ class JsonFormatter(logging.Formatter):
                 f"{frame.filename}:{frame.lineno} in {frame.name}"
                 for frame in traceback.extract_tb(record.exc_info[2])[-12:]
             ]
-        return json.dumps(payload, default=str)
+        return _ENCODER.encode(payload)
 
 
 def configure_logging(level: str = "INFO") -> None:

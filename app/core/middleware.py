@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import time
 import uuid
@@ -79,6 +80,16 @@ def _problem_bytes(status: int, slug: str, title: str, detail: str, request_id: 
     ).encode()
 
 
+def _new_request_id() -> str:
+    """A random UUID (version 4) naming one request in logs and answers.
+
+    It only has to be unique, not unguessable (it grants nothing), so it comes from the
+    process's pseudo-random generator (reseeded in every forked worker) instead of a
+    system call for 16 bytes of entropy on every request.
+    """
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
 class RequestContextMiddleware:
     """Gives every request an id, logs and measures it, and audits refused writes."""
 
@@ -92,7 +103,7 @@ class RequestContextMiddleware:
         incoming = (
             dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         )
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else _new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         status_holder = {"status": 500, "started": False}
@@ -145,18 +156,24 @@ class RequestContextMiddleware:
                 AUTH_FAILURES.inc()
             elif status == 429:
                 RATE_LIMITED.inc()
-            logger.info(
-                "request",
-                extra={
+            if logger.isEnabledFor(logging.INFO):
+                # The record is made directly: `logger.info` would also walk the stack
+                # for the caller's file and line, which this line never shows.
+                principal = state.get("principal")
+                fields = {
                     "request_id": request_id,
                     "method": method,
                     "route": route,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
-                    "actor": getattr(state.get("principal"), "actor", None),
-                    "tenant": getattr(state.get("principal"), "tenant", None),
-                },
-            )
+                    "actor": getattr(principal, "actor", None),
+                    "tenant": getattr(principal, "tenant", None),
+                }
+                logger.handle(
+                    logger.makeRecord(
+                        logger.name, logging.INFO, __file__, 0, "request", (), None, extra=fields
+                    )
+                )
         # A call over the rate limit did nothing, and an audit event for each would put
         # the very flood the limit sheds onto the database: it is counted and logged.
         if status >= 400 and status != 429 and not state.get("audited"):

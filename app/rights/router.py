@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 
-from app.core.db import tenant_session
+from app.core.db import new_read_session
 from app.core.deps import (
     AuditedReadDep,
     ClockDep,
@@ -539,7 +539,7 @@ async def check_marketing(request: Request) -> Response:
     secret = _settings(request).hash_secret
 
     def answer() -> bytes:
-        with tenant_session(engine, principal.tenant) as session:
+        with new_read_session(engine, principal.tenant) as session:
             results = marketing.check(session, body, secret=secret, tenant_id=principal.tenant)
         return json.dumps({"results": results}, ensure_ascii=False).encode()
 

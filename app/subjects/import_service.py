@@ -47,7 +47,7 @@ from app.subjects.categories import Category, dump_data
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.schemas import SubjectCreate, SubjectStatus
 from app.subjects.service import EMAIL, PHONE
-from app.subjects.suppression import digester, spread_objection, suppressed_digests
+from app.subjects.suppression import MarketingSuppression, digester, spread_objection
 
 # Lines per transaction: big enough that a statement's round trip is shared by many
 # rows, small enough that a batch's memory and its lock time stay small.
@@ -64,6 +64,7 @@ BOM = b"\xef\xbb\xbf"
 
 RefKey = tuple[str, str]
 RecordKey = tuple[str, str, str, str]  # category, origin, source, canonical data
+RecordRow = tuple[str, str, str, dict[str, Any]]  # category, origin, source, stored data
 
 
 @dataclass
@@ -94,7 +95,10 @@ class _Valid:
     body: SubjectCreate
     identifiers: list[tuple[str, str]]  # (kind, canonical value), in the order of a create
     refs: list[RefKey]
-    records: list[RecordKey]
+    records: list[RecordRow]
+
+    def record_keys(self) -> list[RecordKey]:
+        return [(c, o, s, _canonical(d)) for c, o, s, d in self.records]
 
 
 def _fail(number: int, msg: str, loc: Sequence[str | int] = ()) -> LineFailure:
@@ -119,12 +123,10 @@ def parse_line(line: Line, *, max_line_bytes: int) -> _Valid | LineFailure:
         identifiers[(EMAIL, value)] = None
     for value in body.phones:
         identifiers[(PHONE, value)] = None
-    records: list[RecordKey] = []
+    records: list[RecordRow] = []
     for record in body.records:
         data = dump_data(record.data)
-        records.append(
-            (record.category.value, record.origin.value, record.source, _canonical(data))
-        )
+        records.append((record.category.value, record.origin.value, record.source, data))
         # A contact's email and phone are identifiers too (as `register_contact_identifiers`).
         if record.category == Category.contact:
             if email := data.get("email"):
@@ -144,16 +146,50 @@ def _chunks(values: Sequence[Any], size: int = _LOOKUP_CHUNK) -> Iterable[Sequen
         yield values[start : start + size]
 
 
+def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN (values)`; on PostgreSQL `= ANY(array)`, one parameter however many
+    values (a statement compiled once, not one bound parameter per value)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        item_type = column.type if not isinstance(column.type, sa.Uuid) else sa.Uuid()
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item_type)))
+    return column.in_(list(values))
+
+
+def _suppressed(session: Session, digests: Sequence[str]) -> set[str]:
+    """Which of the digests are suppressed in the tenant (as `suppressed_digests`)."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(digests)), _chunk_size(session)):
+        found.update(
+            session.exec(
+                select(MarketingSuppression.digest).where(
+                    _one_of(session, col(MarketingSuppression.digest), chunk)
+                )
+            ).all()
+        )
+    return found
+
+
+def _chunk_size(session: Session) -> int:
+    return 10_000 if session.get_bind().dialect.name == "postgresql" else _LOOKUP_CHUNK
+
+
 def _known_refs(session: Session, refs: Sequence[RefKey]) -> dict[RefKey, uuid.UUID]:
     """Which of the references exist in the tenant, and whose they are."""
+    by_system: dict[str, set[str]] = {}
+    for system, ref in refs:
+        by_system.setdefault(system, set()).add(ref)
     found: dict[RefKey, uuid.UUID] = {}
-    for chunk in _chunks(sorted(set(refs))):
-        rows = session.exec(
-            select(ExternalRef.system, ExternalRef.ref, ExternalRef.subject_id).where(
-                sa.tuple_(col(ExternalRef.system), col(ExternalRef.ref)).in_(list(chunk))
-            )
-        ).all()
-        found.update({(system, ref): sid for system, ref, sid in rows})
+    for system, wanted in sorted(by_system.items()):
+        # One system and a list of ids: a range of the (tenant, system, ref) index.
+        for chunk in _chunks(sorted(wanted), _chunk_size(session)):
+            rows = session.exec(
+                select(ExternalRef.ref, ExternalRef.subject_id).where(
+                    ExternalRef.system == system, _one_of(session, col(ExternalRef.ref), chunk)
+                )
+            ).all()
+            found.update({(system, ref): sid for ref, sid in rows})
     return found
 
 
@@ -204,7 +240,7 @@ def _adds_nothing(line: _Valid, held: _Held) -> bool:
     return (
         set(line.identifiers) <= held.identifiers
         and set(line.refs) <= held.refs
-        and not (Counter(line.records) - held.records)
+        and not (Counter(line.record_keys()) - held.records)
     )
 
 
@@ -246,10 +282,10 @@ def import_lines(
             continue
         if earlier:
             (first,) = earlier.values()
-            if (first.identifiers, first.refs, first.records) == (
+            if (first.identifiers, first.refs, first.record_keys()) == (
                 item.identifiers,
                 item.refs,
-                item.records,
+                item.record_keys(),
             ):
                 result.unchanged += 1
             else:
@@ -299,9 +335,7 @@ def _create(session: Session, lines: Sequence[_Valid], *, hash_secret: str) -> N
     digests = {
         (kind, value): digest(kind, value) for line in lines for kind, value in line.identifiers
     }
-    suppressed: set[str] = set()
-    for chunk in _chunks(sorted(set(digests.values()))):
-        suppressed |= suppressed_digests(session, chunk)
+    suppressed = _suppressed(session, list(digests.values()))
 
     subjects: list[dict[str, Any]] = []
     identifiers: list[dict[str, Any]] = []
@@ -348,16 +382,16 @@ def _create(session: Session, lines: Sequence[_Valid], *, hash_secret: str) -> N
                     "created_at": now,
                 }
             )
-        for record in line.body.records:
+        for category, origin, source, data in line.records:
             records.append(
                 {
                     "tenant_id": tenant_id,
                     "id": uuid7(),
                     "subject_id": subject_id,
-                    "category": record.category.value,
-                    "data": dump_data(record.data),
-                    "source": record.source,
-                    "origin": record.origin.value,
+                    "category": category,
+                    "data": data,
+                    "source": source,
+                    "origin": origin,
                     "restricted": False,
                     "version": 1,
                     "created_at": now,
@@ -371,13 +405,39 @@ def _create(session: Session, lines: Sequence[_Valid], *, hash_secret: str) -> N
         (Record, records),
     ):
         if rows:
-            session.execute(sa.insert(model), rows)
+            _insert(session, model, rows)
     for subject_id in objecting:
         subject = session.get(Subject, subject_id)
         assert subject is not None
         spread_objection(session, subject, secret=hash_secret)
     _notify_created(session, [row["id"] for row in subjects], tenant_id=tenant_id, now=now)
     session.flush()
+
+
+def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert the rows (already stamped with the session's tenant) in one go.
+
+    PostgreSQL: `COPY ... FROM STDIN` through psycopg, in the session's transaction (a
+    tenth of the time of a multi-row INSERT). SQLite: one `executemany`.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(sa.insert(model), rows)
+        return
+    table = model.__table__
+    columns = list(rows[0])
+    json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
+                    for c in columns
+                ]
+            )
 
 
 def _notify_created(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import re
 import uuid
@@ -131,6 +132,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             workers.append(asyncio.create_task(dispatch_forever(app, anyio.CapacityLimiter(1))))
         if settings.purge_interval_seconds > 0:
             workers.append(asyncio.create_task(purge_forever(app, anyio.CapacityLimiter(1))))
+        # Everything loaded so far (modules, the app, its routes and schemas) lives as
+        # long as the process: move it out of the collector's sight, so that a request
+        # allocating many objects (an access report of 10,000 records) does not make
+        # every collection walk the whole started app again.
+        gc.collect()
+        gc.freeze()
         yield
         for worker in workers:
             worker.cancel()

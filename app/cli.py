@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,36 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()  # refuse to start on bad settings before forking workers
     settings.hmac_secret()  # in development: generate the token secret once, before them
+    created = _metrics_directory() if args.workers > 1 else None
+    try:
+        _run(uvicorn, args)
+    finally:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+    return 0
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multiprocess mode
+
+
+def _metrics_directory() -> Path | None:
+    """Set up the directory the workers share their metrics through (before they
+    start: prometheus-client reads it when first imported), emptied of a previous run's
+    files, whose counts would otherwise be added in. Returns it if it was created here
+    (removed again when the service stops)."""
+    given = os.environ.get(METRICS_DIR_ENV)
+    if given:
+        directory, created = Path(given), None
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink(missing_ok=True)
+    else:
+        directory = created = Path(tempfile.mkdtemp(prefix="privacy-metrics-"))
+    os.environ[METRICS_DIR_ENV] = str(directory)
+    return created
+
+
+def _run(uvicorn: Any, args: argparse.Namespace) -> None:
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -37,7 +70,6 @@ def _serve(args: argparse.Namespace) -> int:
         http="h11",
         h11_max_incomplete_event_size=MAX_HEADER_BLOCK_BYTES,
     )
-    return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -220,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         default=1,
-        help="worker processes (default: %(default)s)",
+        help="worker processes (default: %(default)s); with more than one, /metrics adds up "
+        "every worker's (prometheus-client multiprocess mode, through PROMETHEUS_MULTIPROC_DIR "
+        "or a temporary directory)",
     )
     serve.set_defaults(func=_serve)
 

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Body limit of bulk operations (marketing check of 10,000 items)",
     )
+    max_import_body_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=1024,
+        description="Body limit of `POST /v1/subjects/import` (NDJSON, read as a stream; "
+        "each line is held to PRIVACY_MAX_BODY_BYTES)",
+    )
 
     webhook_allow_private: bool = Field(
         default=False,

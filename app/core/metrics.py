@@ -1,8 +1,19 @@
-"""Prometheus metrics. Labels are route templates and status codes, never raw paths."""
+"""Prometheus metrics. Labels are route templates and status codes, never raw paths.
+
+With several worker processes (`privacy-api serve --workers N`, N > 1) each worker
+counts into files of the directory `PROMETHEUS_MULTIPROC_DIR` (prometheus-client's
+multiprocess mode, chosen when the library is first imported, so the serve command sets
+it before the workers start), and `/metrics` answers the sum over every worker,
+whichever worker takes the scrape.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -29,3 +40,16 @@ RATE_LIMITED = Counter(
     "Requests refused with 429 (the token over PRIVACY_RATE_LIMIT in this process).",
     registry=REGISTRY,
 )
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus text format: this process's, or in multiprocess mode
+    those of every worker added up."""
+    directory = os.environ.get(MULTIPROCESS_DIR_ENV)
+    if not directory:
+        return bytes(generate_latest(REGISTRY))
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    return bytes(generate_latest(registry))

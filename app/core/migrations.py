@@ -1,15 +1,23 @@
-"""Alembic, driven from code: upgrade to head, and what the head and current revisions are."""
+"""Alembic, driven from code: upgrade to head, and what the head and current revisions are.
+
+Alembic is imported only to migrate. The serving process needs just the head revisions
+(read from the revision files' `revision` / `down_revision` assignments) and the
+database's current ones (the `alembic_version` table): that keeps alembic and Mako
+(several MB) out of its memory. A test holds both answers equal to alembic's.
+"""
 
 from __future__ import annotations
 
+import ast
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DISTRIBUTION = "privacy-api"
 INSTALLED_HOME = "share/privacy-api"  # pyproject.toml's [tool.setuptools.data-files]
@@ -42,6 +50,8 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolation: a literal % in a password must be doubled.
@@ -50,17 +60,62 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(database_url), revision)
 
 
-def head_revisions(database_url: str = "sqlite://") -> set[str]:
+def alembic_head_revisions(database_url: str = "sqlite://") -> set[str]:
+    """The heads as alembic computes them (imports alembic)."""
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
 
 
+def head_revisions(versions: Path | None = None) -> set[str]:
+    """The revisions no other revision names as its `down_revision`."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((versions or MIGRATIONS_DIR / "versions").glob("*.py")):
+        assigned = _assignments(path)
+        if "revision" not in assigned:
+            continue
+        revisions.add(str(assigned["revision"]))
+        down = assigned.get("down_revision")
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):
+            parents.update(str(d) for d in down)
+    return revisions - parents
+
+
+def _assignments(path: Path) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            name, value = node.target.id, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if not isinstance(target, ast.Name):
+                continue
+            name, value = target.id, node.value
+        else:
+            continue
+        if name in ("revision", "down_revision"):
+            found[name] = ast.literal_eval(value)
+    return found
+
+
 def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is at (none before the first migration)."""
     with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return set()
+        rows = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        return {str(row[0]) for row in rows}

@@ -30,7 +30,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
@@ -185,13 +184,19 @@ class KeyStore:
             self._jwks_loaded_at = self._monotonic()
             if self._issuer is not None:
                 self._jwks_uri = source
-        except (httpx.HTTPError, OSError, ValueError) as exc:
+        except (_http_error(), OSError, ValueError) as exc:
             # Keep serving with the last good key set; the next fetch is rate-limited
             # (and asks the issuer's discovery document again: the JWKS may have moved).
             self._jwks_uri = None
             logger.warning("JWKS fetch failed", extra={"error_type": type(exc).__name__})
         finally:
             self._idle.set()
+
+
+def _http_error() -> type[Exception]:
+    import httpx  # loaded only where keys are fetched over http (not with HS256)
+
+    return httpx.HTTPError
 
 
 def discover_jwks_uri(issuer: str) -> str:
@@ -219,6 +224,8 @@ def _read_json(source: str) -> Any:
     local path, within the time and size limits."""
     if not source.startswith(("https://", "http://")):
         return json.loads(Path(source.removeprefix("file://")).read_bytes()[:JWKS_MAX_BYTES])
+    import httpx
+
     deadline = time.monotonic() + JWKS_FETCH_TIMEOUT_SECONDS
     body = bytearray()
     with httpx.stream("GET", source, timeout=JWKS_FETCH_TIMEOUT_SECONDS) as response:

@@ -24,8 +24,8 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,10 @@ from app.core.config import Settings
 from app.core.db import system_session
 from app.notifications.models import Delivery, DeliveryAttempt, Recipient
 from app.notifications.schemas import DeliveryStatus
+
+if TYPE_CHECKING:
+    import httpx
+
 from app.notifications.urls import (
     CheckedUrl,
     HostDoesNotResolve,
@@ -110,6 +114,8 @@ def dispatch_once(
     if not claimed:
         return report
     own_client = client is None
+    import httpx  # only with deliveries due: the serving process need not load it
+
     http = client or httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
     try:
         for delivery_id in claimed:
@@ -177,6 +183,8 @@ def _attempt(
         return Attempt(error="dns_error")
     except WebhookUrlRefused:
         return Attempt(error="url_refused")
+    import httpx
+
     try:
         response = _post(http, target, delivery, recipient.secret, int(now.timestamp()))
     except httpx.TimeoutException:
@@ -196,6 +204,8 @@ def _post(
     name) keep the host name. `Connection: close`, because a pooled connection to the
     same address may have been opened, and its certificate checked, for another name.
     """
+    import httpx
+
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     url = target.url
     named_tls = url.scheme == "https" and url.literal is None

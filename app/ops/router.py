@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from app.core.metrics import REGISTRY
+from app.core.metrics import exposition
 from app.core.migrations import current_revisions, head_revisions
 
 router = APIRouter(tags=["operations"])
@@ -87,8 +87,9 @@ async def readyz(request: Request) -> JSONResponse:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
 )
 async def metrics() -> Response:
-    """Request counts and latency histograms by route template. Needs no token."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    """Request counts and latency histograms by route template, summed over every
+    worker process. Needs no token."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 __all__ = ["head_revisions", "router"]

@@ -49,8 +49,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
-from holidays.constants import DE_FACTO, PUBLIC
+# The `holidays` package's categories (`holidays.constants`), spelled out so that the
+# package (several MB of calendars) is loaded only when a deadline is first computed.
+PUBLIC = "public"
+DE_FACTO = "de_facto"
 
 # `due_at` is shown to the second; the period ends when that second has passed.
 DUE_AT_RESOLUTION = timedelta(seconds=1)
@@ -75,6 +77,8 @@ ART_12_3 = DeadlineRule(
 
 @functools.cache
 def _holidays(country: str, categories: tuple[str, ...], year: int) -> frozenset[date]:
+    import holidays
+
     return frozenset(holidays.country_holidays(country, years=year, categories=categories))
 
 

@@ -25,10 +25,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import jinja2
 from pydantic import AwareDatetime
 
 from app.notices.schemas import Lang
@@ -36,6 +35,9 @@ from app.rights.labels import FIELD_VALUES, FIELDS, MONTHS, TEXT, VALUES
 from app.rights.schemas import AccessReport
 from app.subjects.categories import DATA_MODELS, Category
 from app.subjects.schemas import ExternalRefPublic, RecordPublic
+
+if TYPE_CHECKING:
+    import jinja2
 
 HTML = "text/html; charset=utf-8"
 # The readable documents load nothing and run nothing: no scripts, no external
@@ -50,7 +52,10 @@ HTML_SECURITY_HEADERS = {
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment of the people-facing documents."""
+    """The Jinja2 environment of the people-facing documents (Jinja2 is loaded with the
+    first document rendered, not by every serving process)."""
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [

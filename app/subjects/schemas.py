@@ -318,3 +318,47 @@ class MergeReport(BaseModel):
         description="The duplicates, now `merged` into `subject`; their ids redirect (308)."
     )
     moved: MergeCounts
+
+
+MAX_LISTED_IMPORT_FAILURES = 1000
+
+
+class ImportFailure(BaseModel):
+    """A line that was not imported, and why (never its content)."""
+
+    line: int = Field(description="The line's number in the body, from 1 (blank lines count).")
+    errors: list[dict[str, Any]] = Field(
+        description="As a 422's `errors`: `loc` within the line's object and `msg`."
+    )
+
+
+class ImportReport(BaseModel):
+    """What an import did, line by line in counts."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "created": 998,
+                "unchanged": 1,
+                "failed": [
+                    {
+                        "line": 7,
+                        "errors": [
+                            {"loc": ["emails", 0], "msg": "value is not a valid email address"}
+                        ],
+                    }
+                ],
+                "failed_count": 1,
+            }
+        }
+    )
+
+    created: int = Field(description="Lines stored as new subjects.")
+    unchanged: int = Field(
+        description="Lines whose external references belong to a subject that already holds "
+        "everything the line says: nothing was written."
+    )
+    failed: list[ImportFailure] = Field(
+        description=f"The lines not imported, in order (the first {MAX_LISTED_IMPORT_FAILURES})."
+    )
+    failed_count: int = Field(description="How many lines were not imported, listed or not.")

@@ -433,7 +433,11 @@ def generated_source(generated: Generated, name: str) -> str:
 # The known gaps in the document. Fixing one fails the test that lists it: take it out
 # there, and remove its `GAP:` workaround in the scenario above if it has one.
 
-KNOWN_GENERATOR_WARNINGS: dict[str, str] = {}
+KNOWN_GENERATOR_WARNINGS: dict[str, str] = {
+    "POST /v1/subjects/import": "an application/x-ndjson body: the generator writes JSON, "
+    "form and multipart bodies only, and leaves the operation out (send the lines with "
+    "the client's underlying httpx client)",
+}
 
 # Answers with a body that the generated client hands over untyped (`parsed` is None, and
 # `Any` or nothing in the function's return type for that status).
@@ -452,12 +456,14 @@ def test_the_generator_keeps_every_operation(generated: Generated) -> None:
         for operation, name, _ in operations()
         if "def sync_detailed(" not in generated_source(generated, name)
     ]
-    assert dropped == []
+    assert dropped == sorted(KNOWN_GENERATOR_WARNINGS)
 
 
 def test_every_answer_with_a_body_is_typed_but_the_known_gaps(generated: Generated) -> None:
     untyped = set()
     for operation, name, spec in operations():
+        if operation in KNOWN_GENERATOR_WARNINGS:
+            continue  # not generated at all
         source = generated_source(generated, name)
         for status, response in spec["responses"].items():
             if not response.get("content"):

@@ -224,7 +224,12 @@ def test_every_operation_with_a_body_refuses_nul(api: Api) -> None:
     """Whatever the operation, a NUL in its JSON body is refused before anything reads it."""
     subject = api.create_subject()
     before = without_audit(api.row_counts())
-    with_body = [op for op in operations(api) if "requestBody" in op[2]]
+    # The NDJSON import is not JSON: it refuses a NUL per line (tests/subjects/test_import.py).
+    with_body = [
+        op
+        for op in operations(api)
+        if "application/json" in op[2].get("requestBody", {}).get("content", {})
+    ]
     assert len(with_body) >= 12
     for method, path, _ in with_body:
         body = {"records": [{"data": {"name": f"Åsa{NUL}"}}]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,15 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
 from app.core.db import create_db_engine
-from app.core.migrations import MIGRATIONS_DIR, downgrade, head_revisions, upgrade
+from app.core.migrations import (
+    MIGRATIONS_DIR,
+    alembic_head_revisions,
+    current_revisions,
+    downgrade,
+    head_revisions,
+    upgrade,
+)
+from tests.conftest import child_env
 
 
 def _tables(url: str) -> set[str]:
@@ -126,3 +136,41 @@ def test_existing_retention_rules_become_holds(
         ]
     finally:
         engine.dispose()
+
+
+def test_heads_and_current_revisions_without_alembic_agree_with_alembic(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    """The serving process reads the heads from the revision files and the current
+    revisions from `alembic_version` itself; both must say what alembic says."""
+    assert head_revisions() == alembic_head_revisions()
+    with engine.connect() as connection:
+        expected = set(MigrationContext.configure(connection).get_current_heads())
+    assert current_revisions(engine) == expected == head_revisions()
+    empty = create_db_engine(f"sqlite:///{tmp_path}/empty.db")
+    try:
+        assert current_revisions(empty) == set()
+    finally:
+        empty.dispose()
+
+
+def test_the_serving_process_imports_no_migration_or_http_client_tooling(tmp_path: Path) -> None:
+    """Memory: alembic (with Mako), httpx (with click, rich, pygments), Jinja2 and the
+    holiday calendars are loaded only by what needs them, not by starting the app."""
+    code = (
+        "import sys\n"
+        "from app.main import create_app\n"
+        "create_app()\n"
+        "loaded = [m for m in ('alembic', 'mako', 'httpx', 'click', 'rich', 'jinja2', "
+        "'holidays', 'psycopg') if m in sys.modules]\n"
+        "print(','.join(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=child_env(HOME=str(tmp_path), PRIVACY_DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == ""

@@ -94,9 +94,14 @@ def test_request_bodies_have_examples(app: FastAPI) -> None:
         body = op.get("requestBody")
         if not body:
             continue
-        content = body["content"]["application/json"]
+        # JSON, or NDJSON (the import: one JSON document per line).
+        media_type = next(
+            t for t in ("application/json", "application/x-ndjson") if t in body["content"]
+        )
+        content = body["content"][media_type]
         ref = content["schema"].get("$ref", "")
         named = schemas.get(ref.rsplit("/", 1)[-1], {})
-        assert content.get("examples") or named.get("examples") or named.get("example"), (
+        given = content.get("examples") or content.get("example")
+        assert given or named.get("examples") or named.get("example"), (
             f"{method.upper()} {path} has no request example"
         )

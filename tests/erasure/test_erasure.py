@@ -378,3 +378,43 @@ def test_recipients_are_told_of_the_erasure_with_ids_only(api: Api, clock: Froze
     assert payload["kept_record_ids"] == [k["id"] for k in report["kept"]]
     for value in PERSONAL_VALUES:
         assert value not in str(payload)
+
+
+def test_kept_records_of_several_days_and_a_legal_hold_are_kept_set_based(
+    api: Api, clock: FrozenClock
+) -> None:
+    """Kept records are updated one statement per distinct day: each gets its own day,
+    its version goes up once, and nothing else of the subject is left or touched."""
+    subject = api.create_subject()
+    sid = subject["id"]
+    kept: dict[str, str | None] = {}
+    for year in (2023, 2024, 2024, 2025):
+        invoice = copy.deepcopy(INVOICE_2024)
+        invoice["data"]["date"] = f"{year}-03-15"
+        kept[api.add_record(sid, invoice)["id"]] = f"{year + 7}-12-31"
+    held_note = api.add_record(sid, NOTE)["id"]
+    hold = api.post(
+        "/v1/legal-holds",
+        json={"record_id": held_note, "reason": "Dispute"},
+        scopes=["holds:write"],
+    )
+    assert hold.status_code == 201, hold.text
+    kept[held_note] = None
+    erased = {api.add_record(sid, NETWORK)["id"] for _ in range(5)}
+
+    report = api.post(f"/v1/subjects/{sid}/erasure").json()
+    assert {k["id"]: k["until"] for k in report["kept"]} == kept
+    assert {e["id"] for e in report["erased"]} == erased
+    with api.engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT id, restricted, kept_until, version FROM record WHERE tenant_id = :t"),
+            {"t": api.tenant},
+        ).all()
+    by_id = {str(uuid.UUID(str(row[0]))): row[1:] for row in stored}
+    assert set(by_id) == set(kept)
+    for record_id, until in kept.items():
+        restricted, kept_until, version = by_id[record_id]
+        assert bool(restricted) is True and version == 2
+        assert (str(kept_until)[:10] if kept_until else None) == until
+    # Still guarded: a kept invoice cannot be deleted.
+    assert api.delete(f"/v1/records/{next(iter(kept))}").status_code in (409, 410)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): they print their numbers. Needs PostgreSQL like the tests.
-# Usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|table|all] [extra args]
+# Usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|import|workers|memory|table|all] [extra args]
 # `all` runs the benchmarks that are not goals of issue 13, then ends with ONE table of
 # every goal of issue 13 beside its figure on SQLite and PostgreSQL (bench/table.py).
 set -euo pipefail
@@ -21,10 +21,13 @@ case "$which" in
     erasure) .venv/bin/python -m bench.erasure "$@" ;;
     concurrency) .venv/bin/python -m bench.concurrency "$@" ;;
     load) .venv/bin/python -m bench.load "$@" ;;
+    import) .venv/bin/python -m bench.import_ndjson "$@" ;;
+    workers) .venv/bin/python -m bench.workers "$@" ;;
+    memory) .venv/bin/python -m bench.memory "$@" ;;
     all)
         .venv/bin/python -m bench.concurrency
         .venv/bin/python -m bench.load
         .venv/bin/python -m bench.table
         ;;
-    *) echo "usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|table|all]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|import|workers|memory|table|all]" >&2; exit 2 ;;
 esac

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.console import oidc, sessions
+from app.console import sessions
 from app.console.deps import ConsoleUser, get_engine, run_write
 from app.console.errors import ConsoleForbidden, ConsoleNotFound, ConsoleRedirect
 from app.console.forms import FormData, read_form
@@ -217,6 +217,8 @@ async def oidc_start(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if settings.console_oidc_issuer is None:
         raise ConsoleNotFound()
+    from app.console import oidc  # Authlib and httpx: loaded by the first OIDC sign-in
+
     return await oidc.start(request, next_path=_safe_next(request.query_params.get("next")))
 
 
@@ -226,6 +228,8 @@ async def oidc_callback(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if settings.console_oidc_issuer is None:
         raise ConsoleNotFound()
+    from app.console import oidc
+
     identity = await oidc.finish(request)
     if identity is None:
         raise ConsoleRedirect("/console/sign-in?failed=1")

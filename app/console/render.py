@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.console.deps import ConsoleUser, get_engine
 from app.console.i18n import DEFAULT_LANG, Lang, as_lang, from_accept_language, translator
@@ -19,21 +19,31 @@ from app.retention.settings import tenant_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"], default_for_string=True, default=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+if TYPE_CHECKING:
+    import jinja2
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The console's templates, loaded at the first page shown: a process that serves
+    only the API never imports Jinja2 (resident memory, issue 13)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["as_option"] = _as_option
+    return env
 
 
 def _as_option(value: str, prefix: str, t: Any) -> tuple[str, str]:
     """An enumerated value and its label (`t(prefix + value)`), for `select`."""
     return value, t(prefix + value)
 
-
-environment.filters["as_option"] = _as_option
 
 NOTHING = "\u2013"  # an en dash where there is no value
 
@@ -133,7 +143,7 @@ def render(
         "dev_sign_in": request.app.state.settings.environment == "development",
     }
     values.update(context or {})
-    html = environment.get_template(template).render(values)
+    html = environment().get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code)
 
 

@@ -36,6 +36,8 @@ token="$(.venv/bin/privacy-api token --tenant schemathesis --sub contract-check 
     holds:write holds:read audit:read admin)"
 
 started=$SECONDS
+# The import's NDJSON body needs a serializer of ours (contract/hooks.py).
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=contract.hooks
 .venv/bin/schemathesis run "http://127.0.0.1:$port/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks all --phases examples,coverage,fuzzing,stateful \

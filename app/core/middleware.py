@@ -348,6 +348,20 @@ def _path_template(scope: Scope) -> str:
     return found
 
 
+def _method_allowed(scope: Scope) -> bool:
+    """Whether the call's method is one its path's operations take (no path: True).
+
+    A method the resource does not take is the router's 405, whatever the body's type:
+    the 415 of a body is only for an operation that exists."""
+    found: set[str] | None = None
+    for literal, pattern, methods, _template in scope["app"].state.path_methods:
+        if pattern.fullmatch(scope["path"]):
+            if literal:  # `/v1/subjects/import` wins over `/v1/subjects/{subject_id}`
+                return scope["method"] in methods
+            found = methods
+    return found is None or scope["method"] in found
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over `max_bytes` (413) and non-JSON bodies on /v1 (415)."""
 
@@ -376,7 +390,12 @@ class BodyLimitMiddleware:
             return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         has_body = (length not in (None, b"0")) or headers.get(b"transfer-encoding")
-        if has_body and not _is_json(content_type) and scope["path"].startswith("/v1/"):
+        if (
+            has_body
+            and not _is_json(content_type)
+            and scope["path"].startswith("/v1/")
+            and _method_allowed(scope)
+        ):
             await self._reject(
                 send,
                 415,

@@ -7,7 +7,6 @@ what the app serves.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,10 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
+import contract.hooks  # noqa: F401  (the NDJSON serializer of the import)
 from tests.conftest import Api
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
-
-
-@schemathesis.serializer("application/x-ndjson")
-def _ndjson(_context: Any, value: Any) -> bytes | None:
-    """The import's body: the generated document as one NDJSON line."""
-    if value is None:
-        return None
-    return json.dumps(value).encode() + b"\n"
 
 
 schema = schemathesis.openapi.from_path(str(DOCUMENT))

@@ -163,6 +163,25 @@ def test_wrong_content_type_is_415(api: Api) -> None:
     assert find(api, "C-1") == []
 
 
+def test_a_method_the_import_does_not_take_is_405_whatever_the_body(api: Api) -> None:
+    """405 names what is wrong (the method), not the body's type: the import's NDJSON sent
+    with PUT, and a text body sent with PATCH to a path that takes only POST."""
+    for method, path, content_type in (
+        ("PUT", "/v1/subjects/import", "application/x-ndjson"),
+        ("PATCH", "/v1/subjects/import", "text/plain"),
+        ("PUT", "/v1/subjects/search", "text/plain"),
+    ):
+        response = api.client.request(
+            method,
+            path,
+            content=ndjson(line(1)),
+            headers=api.headers(**{"Content-Type": content_type}),
+        )
+        assert response.status_code == 405, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert find(api, "C-1") == []
+
+
 def test_needs_the_write_scope_and_a_token(api: Api) -> None:
     assert run_import(api, ndjson(line(1)), scopes=["subjects:read"]).status_code == 403
     response = api.client.post("/v1/subjects/import", content=ndjson(line(1)), headers=NDJSON)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -132,6 +132,24 @@ async def dev_sign_in(request: Request, form: Annotated[FormData, Depends(read_f
     )
 
 
+async def open_session(
+    request: Request, response: Response, *, cookie_seconds: int, **fields: Any
+) -> Response:
+    """A new session row with `fields` (any earlier session of this browser is deleted:
+    a new id at every step of a sign-in), its cookie set on `response`."""
+    engine = get_engine(request)
+    settings: Settings = request.app.state.settings
+    now = request.app.state.clock()
+    lang = request_lang(request, None)
+    previous = request.cookies.get(sessions.COOKIE_NAME)
+    raw = await run_write(
+        request,
+        lambda: sessions.create(engine, settings, now=now, lang=lang, replaces=previous, **fields),
+    )
+    response.set_cookie(sessions.COOKIE_NAME, raw, **sessions.cookie_options(cookie_seconds))
+    return response
+
+
 async def start_session(
     request: Request,
     *,
@@ -143,32 +161,16 @@ async def start_session(
 ) -> Response:
     """Sign the person in: a new session (a new id: any earlier one is deleted) and a 303
     to where they were going."""
-    engine = get_engine(request)
     settings: Settings = request.app.state.settings
-    now = request.app.state.clock()
-    lang = request_lang(request, None)
-    previous = request.cookies.get(sessions.COOKIE_NAME)
-    raw = await run_write(
+    return await open_session(
         request,
-        lambda: sessions.create(
-            engine,
-            settings,
-            now=now,
-            lang=lang,
-            actor=actor,
-            display_name=display_name,
-            tenant=tenant,
-            scopes=scopes,
-            replaces=previous,
-        ),
+        redirect(next_path),
+        cookie_seconds=settings.console_session_lifetime_seconds,
+        actor=actor,
+        display_name=display_name,
+        tenant=tenant,
+        scopes=scopes,
     )
-    response = redirect(next_path)
-    response.set_cookie(
-        sessions.COOKIE_NAME,
-        raw,
-        **sessions.cookie_options(settings.console_session_lifetime_seconds),
-    )
-    return response
 
 
 @router.post("/sign-out")

@@ -44,7 +44,6 @@ from starlette.concurrency import run_in_threadpool
 
 from app.console import sessions
 from app.console.deps import get_engine, run_write
-from app.console.render import request_lang
 from app.core.config import TENANT_PATTERN, Settings
 from app.core.security import _read_json
 
@@ -139,21 +138,6 @@ async def start(request: Request, *, next_path: str) -> Response:
     state = generate_token(32)
     nonce = generate_token(32)
     verifier = generate_token(64)  # RFC 7636 §4.1: 43-128 characters
-    engine = get_engine(request)
-    now = request.app.state.clock()
-    lang = request_lang(request, None)
-    previous = request.cookies.get(sessions.COOKIE_NAME)
-    raw = await run_write(
-        request,
-        lambda: sessions.create(
-            engine,
-            settings,
-            now=now,
-            lang=lang,
-            pending={"state": state, "nonce": nonce, "verifier": verifier, "next": next_path},
-            replaces=previous,
-        ),
-    )
     location = prepare_grant_uri(
         metadata["authorization_endpoint"],
         client_id=settings.console_oidc_client_id,
@@ -165,11 +149,14 @@ async def start(request: Request, *, next_path: str) -> Response:
         code_challenge=create_s256_code_challenge(verifier),
         code_challenge_method="S256",
     )
-    response = Response(status_code=303, headers={"Location": location})
-    response.set_cookie(
-        sessions.COOKIE_NAME, raw, **sessions.cookie_options(sessions.PENDING_SECONDS)
+    from app.console.auth import open_session  # auth loads this module on first use
+
+    return await open_session(
+        request,
+        Response(status_code=303, headers={"Location": location}),
+        cookie_seconds=sessions.PENDING_SECONDS,
+        pending={"state": state, "nonce": nonce, "verifier": verifier, "next": next_path},
     )
-    return response
 
 
 async def finish(request: Request) -> Identity | None:

@@ -21,7 +21,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
 
 import httpx
 import sqlalchemy as sa
@@ -39,18 +38,7 @@ from bench.common import (
     settings_env,
     token,
 )
-
-try:
-    from bench.table import Row
-except ImportError:  # the table printer is not there yet: a compatible row
-
-    class Row(NamedTuple):  # type: ignore[no-redef]
-        goal_name: str
-        figure: float | None
-        unit: str
-        goal: str
-        passed: bool | None
-
+from bench.table import Row
 
 KEEP_EVERY = 7  # every 7th record an invoice the Bokföringslagen keeps: 14,286 of 100,000
 INVOICE = {

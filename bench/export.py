@@ -16,7 +16,6 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import httpx
 
@@ -29,18 +28,7 @@ from bench.common import (
     server,
     token,
 )
-
-try:
-    from bench.table import Row
-except ImportError:  # the table printer is not there yet: a compatible row
-
-    class Row(NamedTuple):  # type: ignore[no-redef]
-        goal_name: str
-        figure: float | None
-        unit: str
-        goal: str
-        passed: bool | None
-
+from bench.table import Row
 
 REPORT_RECORDS = 10_000
 REPORT_ROUNDS = 21

@@ -25,18 +25,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from bench.common import PeakRss, drop_database, fresh_database, server, token
-
-try:
-    from bench.table import Row
-except ImportError:  # the table printer is not there yet: a compatible row
-
-    class Row(NamedTuple):  # type: ignore[no-redef]
-        goal_name: str
-        figure: float | None
-        unit: str
-        goal: str
-        passed: bool | None
-
+from bench.table import Row
 
 CHUNK = 64 * 1024
 GOAL_PER_SECOND = 5_000

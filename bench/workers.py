@@ -21,18 +21,7 @@ from typing import NamedTuple
 import httpx
 
 from bench.common import drop_database, fresh_database, seed_subjects, server, token
-
-try:
-    from bench.table import Row
-except ImportError:  # the table printer is not there yet: a compatible row
-
-    class Row(NamedTuple):  # type: ignore[no-redef]
-        goal_name: str
-        figure: float | None
-        unit: str
-        goal: str
-        passed: bool | None
-
+from bench.table import Row
 
 GOAL = 1.7
 ROUTE = "/v1/subjects/{subject_id}"

@@ -337,15 +337,22 @@ class RateLimitMiddleware:
             return None
 
 
-def _path_template(scope: Scope) -> str:
-    """The path template (`/v1/subjects/{subject_id}`) the call's path falls under."""
-    found = "<unmatched>"
-    for literal, pattern, _methods, template in scope["app"].state.path_methods:
+def _path_entry(scope: Scope) -> tuple[str, set[str]] | None:
+    """The path template (`/v1/subjects/{subject_id}`) the call's path falls under, with
+    the methods its operations take; None when no path of the API matches."""
+    found = None
+    for literal, pattern, methods, template in scope["app"].state.path_methods:
         if pattern.fullmatch(scope["path"]):
             if literal:  # `/v1/subjects/search` wins over `/v1/subjects/{subject_id}`
-                return str(template)
-            found = template
+                return str(template), methods
+            found = (str(template), methods)
     return found
+
+
+def _path_template(scope: Scope) -> str:
+    """The path template the call's path falls under, for logs and metrics."""
+    entry = _path_entry(scope)
+    return entry[0] if entry else "<unmatched>"
 
 
 def _method_allowed(scope: Scope) -> bool:
@@ -353,13 +360,8 @@ def _method_allowed(scope: Scope) -> bool:
 
     A method the resource does not take is the router's 405, whatever the body's type:
     the 415 of a body is only for an operation that exists."""
-    found: set[str] | None = None
-    for literal, pattern, methods, _template in scope["app"].state.path_methods:
-        if pattern.fullmatch(scope["path"]):
-            if literal:  # `/v1/subjects/import` wins over `/v1/subjects/{subject_id}`
-                return scope["method"] in methods
-            found = methods
-    return found is None or scope["method"] in found
+    entry = _path_entry(scope)
+    return entry is None or scope["method"] in entry[1]
 
 
 class BodyLimitMiddleware:

@@ -15,8 +15,6 @@ from typing import Any
 from app.core.config import ConfigurationError, get_settings
 from app.core.security import SCOPES, TENANT_PATTERN
 
-MAX_HEADER_BLOCK_BYTES = 64 * 1024
-
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -63,12 +61,10 @@ def _run(uvicorn: Any, args: argparse.Namespace) -> None:
         access_log=False,
         proxy_headers=True,
         server_header=False,
-        # h11 stops reading a header block at this size and closes the connection, so
-        # that a client sending 10 MB headers costs the event loop 64 KiB, not 10 MB
-        # (httptools, uvicorn's default, reads them whole). Within it, an Authorization
-        # header over 8 KiB is answered 431 by the app.
-        http="h11",
-        h11_max_incomplete_event_size=MAX_HEADER_BLOCK_BYTES,
+        # httptools, with a request head bounded to 64 KiB (`app.core.http`): a client
+        # sending 10 MB of headers gets 431 once 64 KiB are read, not 10 MB buffered.
+        # Within it, an Authorization header over 8 KiB is answered 431 by the app.
+        http="app.core.http:BoundedHttpToolsProtocol",
     )
 
 

@@ -26,7 +26,12 @@ from app.console.sessions import purge_expired
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine
-from app.core.deps import authenticate, reject_nul_characters, reject_unknown_query
+from app.core.deps import (
+    IMPORT_GUARDS,
+    V1_GUARDS,
+    reject_nul_characters,
+    reject_unknown_query,
+)
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers, problem_responses
 from app.core.logging import configure_logging
@@ -39,6 +44,7 @@ from app.core.middleware import (
 from app.core.migrations import head_revisions
 from app.core.openapi import build_openapi
 from app.core.ratelimit import RateLimiter
+from app.core.routing import include_flat
 from app.core.security import TokenVerifier
 from app.erasure.router import router as erasure_router
 from app.erasure.service import purge_once
@@ -188,34 +194,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ConsoleHeadersMiddleware)
 
-    app.include_router(ops_router)
-    if settings.console_enabled:
-        app.include_router(console_router)
-
-    install_docs(app)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        """People who open the service's address find the console (or the API's docs)."""
-        return RedirectResponse("/console" if settings.console_enabled else "/docs", 307)
-
-    # The import streams its body: no dependency may read it whole (NUL is checked per
+    # The operations are registered flat on the application (`include_flat`): FastAPI
+    # resolves an included router anew on every call. The console and the docs come
+    # last: a call to the API does not try their routes.
+    # The import streams its body: no guard may read it whole (NUL is checked per
     # line). Before the subjects router, so `/v1/subjects/import` is not read as an id.
-    app.include_router(
+    include_flat(app, ops_router)
+    include_flat(
+        app,
         subjects_import_router,
         prefix="/v1",
-        dependencies=[Depends(authenticate), Depends(reject_unknown_query)],
+        guards=IMPORT_GUARDS,
         responses=problem_responses(401, 429, 431, 503),
     )
     for router in V1_ROUTERS:
-        app.include_router(
+        include_flat(
+            app,
             router,
             prefix="/v1",
-            dependencies=[
-                Depends(authenticate),
-                Depends(reject_unknown_query),
-                Depends(reject_nul_characters),
-            ],
+            guards=V1_GUARDS,
             responses=problem_responses(401, 429, 431, 503),
         )
     # The Helsinki profile GDPR API: outside /v1, with its own issuer's tokens.
@@ -230,6 +227,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         responses=problem_responses(401, 431, 503),
     )
+
+    if settings.console_enabled:
+        app.include_router(console_router)
+    install_docs(app)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """People who open the service's address find the console (or the API's docs)."""
+        return RedirectResponse("/console" if settings.console_enabled else "/docs", 307)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app, extra_models=(MarketingCheckRequest, SubjectExport))

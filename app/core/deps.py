@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request, Security
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -36,6 +37,7 @@ from app.core.db import (
     write_turn,
 )
 from app.core.errors import Forbidden, Unauthorized, UnprocessableContent
+from app.core.routing import Guard
 from app.core.security import Principal, TokenVerifier
 
 AUDIT_ACTION_KEY = "x-audit-action"
@@ -89,22 +91,25 @@ async def verified_caller(
     return principal
 
 
-_declared_query: dict[int, frozenset[str]] = {}
-
-
 async def reject_unknown_query(request: Request) -> None:
+    """422 for query parameters the operation does not declare (as a dependency; the
+    `/v1` routes run `known_query` as a guard instead)."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        await known_query(request, route)
+
+
+async def known_query(request: Request, route: APIRoute) -> None:
     """422 for query parameters the operation does not declare.
 
     A mistyped filter (`?subjectid=`) would otherwise be ignored silently and answer
     with everything; an identifier put in a query string is refused as well.
     """
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    if not request.scope.get("query_string"):
         return
     declared = _declared_query.get(id(route))
     if declared is None:
-        declared = frozenset(_query_aliases(dependant))
+        declared = frozenset(_query_aliases(route.dependant))
         _declared_query[id(route)] = declared
     unknown = sorted(set(request.query_params) - declared)
     if unknown:
@@ -114,6 +119,9 @@ async def reject_unknown_query(request: Request) -> None:
                 {"loc": ["query", name[:64]], "msg": "unknown query parameter"} for name in unknown
             ],
         )
+
+
+_declared_query: dict[int, frozenset[str]] = {}
 
 
 def _query_aliases(dependant: Any) -> set[str]:
@@ -174,6 +182,24 @@ def _nul_locations(document: Any) -> Iterator[list[str | int]]:
                     stack.append(([*loc, key], item))
         elif isinstance(value, list):
             stack.extend(([*loc, index], item) for index, item in enumerate(value))
+
+
+async def authenticated(request: Request, route: APIRoute) -> None:
+    """Guard: the caller's bearer token is valid (401 otherwise). The scopes an
+    operation needs are its own dependency (`requires`), checked after the guards."""
+    await verified_caller(request, request.app.state.verifier, await bearer_scheme(request))
+
+
+async def no_nul_characters(request: Request, route: APIRoute) -> None:
+    """Guard: `reject_nul_characters`."""
+    await reject_nul_characters(request)
+
+
+# What every `/v1` operation runs before its own dependencies, in this order: 401, then
+# 422 for an unknown query parameter or a NUL character, then (the operation's own
+# `requires`) 403. The import streams its body, so it checks NUL line by line instead.
+V1_GUARDS: tuple[Guard, ...] = (authenticated, known_query, no_nul_characters)
+IMPORT_GUARDS: tuple[Guard, ...] = (authenticated, known_query)
 
 
 def requires(scope: str) -> Any:

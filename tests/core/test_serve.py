@@ -109,3 +109,56 @@ def test_oversized_authorization_headers_are_refused_cheaply(service: tuple[Path
     assert huge == b"" or huge.startswith(b"HTTP/1.1 4"), huge[:100]
     assert time.perf_counter() - started < 5
     assert httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+
+
+def _exchange(base: str, payload: bytes, *, chunk: int | None = None, wait: float = 10) -> bytes:
+    """Send `payload` on one connection (in pieces of `chunk` bytes, if given) and read
+    until the server closes it or goes quiet."""
+    host, port = base.removeprefix("http://").split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        with contextlib.suppress(OSError):  # the server may close before reading it all
+            if chunk is None:
+                sock.sendall(payload)
+            else:
+                for start in range(0, len(payload), chunk):
+                    sock.sendall(payload[start : start + chunk])
+        sock.settimeout(1.5)
+        with contextlib.suppress(OSError):
+            while part := sock.recv(65536):
+                received += part
+    return received
+
+
+def test_a_head_over_64_kib_is_refused_however_it_is_sent(service: tuple[Path, str]) -> None:
+    # Many headers of 1 KiB each, sent a little at a time: no single header is large.
+    headers = b"".join(b"X-Filler-%d: %s\r\n" % (n, b"f" * 1000) for n in range(80))
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n"
+    for chunk in (None, 4096, 512):
+        answer = _exchange(service[1], request, chunk=chunk)
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+        assert answer.count(b"HTTP/1.1") == 1  # and the connection is closed
+    assert httpx.get(f"{service[1]}/healthz", timeout=2).status_code == 200
+
+
+def test_the_head_bound_counts_each_request_of_a_connection_alone(
+    service: tuple[Path, str],
+) -> None:
+    # Ten keep-alive requests with 40 KiB of headers each (400 KiB on one connection),
+    # sent back to back: each head is under the bound, so each is answered.
+    one = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " + b"f" * 40_000 + b"\r\n\r\n"
+    answer = _exchange(service[1], one * 10, chunk=8192)
+    assert answer.count(b"HTTP/1.1 200") == 10, answer[:200]
+
+
+def test_a_large_body_is_not_counted_as_head(service: tuple[Path, str]) -> None:
+    # A 1 MiB body arriving with its head in the same reads is a body, not a head: the
+    # call reaches the application (401 without a token), not the 431 of the bound.
+    body = b'{"emails": [' + b",".join([b'"a@example.se"'] * 70_000) + b"]}"
+    assert len(body) > 1024 * 1024
+    head = (
+        b"POST /v1/marketing/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    )
+    answer = _exchange(service[1], head + body)
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:100]

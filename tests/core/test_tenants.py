@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
-from app.core.db import TenantScopeError, tenant_models
-from app.subjects.models import Record
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from app.core.db import (
+    TenantScopeError,
+    new_read_session,
+    scoped_rows,
+    system_session,
+    tenant_models,
+)
+from app.subjects.models import Record, Subject
 from tests.conftest import CONTACT, NOTE, Api, FrozenClock
 
 
@@ -63,7 +73,7 @@ def test_audit_events_are_per_tenant(api: Api, other_api: Api, a_data: dict[str,
 
 def test_tenant_scoping_refuses_unscoped_sessions(engine: object) -> None:
     """A query on tenant data outside a tenant (or system) session is a bug, not a leak."""
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     assert Record in tenant_models()
     with Session(engine) as session, pytest.raises(TenantScopeError):  # type: ignore[arg-type]
@@ -118,3 +128,23 @@ def test_rights_endpoints_treat_foreign_ids_as_missing(
     assert api.get(f"/v1/subjects/{s}").json()["restricted"] is False
     assert api.get(f"/v1/records/{r}").json()["data"]["title"] == "CFO"
     assert api.get(f"/v1/rights-requests/{request['id']}").json()["status"] == request["status"]
+
+
+def test_scoped_rows_filter_by_the_sessions_tenant_and_refuse_otherwise(
+    api: Api, other_api: Api
+) -> None:
+    mine = uuid.UUID(api.create_subject(emails=["mine@example.se"])["id"])
+    theirs = uuid.UUID(other_api.create_subject(emails=["theirs@example.se"])["id"])
+    ids = sa.bindparam("ids", expanding=True)
+    by_id = sa.select(col(Subject.id)).where(col(Subject.id).in_(ids))
+    with new_read_session(api.engine, api.tenant) as session:
+        assert scoped_rows(session, by_id, {"ids": [mine, theirs]}).scalars().all() == [mine]
+        # The tenant is the session's: a parameter of the same name cannot widen it.
+        found = scoped_rows(session, by_id, {"ids": [theirs], "tenant_scope": other_api.tenant})
+        assert found.all() == []
+        with pytest.raises(TenantScopeError):  # reads only
+            scoped_rows(session, sa.delete(Subject), {})
+    with Session(api.engine) as plain, pytest.raises(TenantScopeError):
+        scoped_rows(plain, by_id, {"ids": [mine]})
+    with system_session(api.engine) as system, pytest.raises(TenantScopeError):
+        scoped_rows(system, by_id, {"ids": [mine]})

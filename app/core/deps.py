@@ -238,6 +238,14 @@ async def read_session(
         session.close()
 
 
+def caller_read_session(request: Request) -> Session:
+    """A read session (`new_read_session`) for the caller the guards authenticated, for
+    a handler that opens it itself (`with caller_read_session(request) as session:`):
+    the hot reads skip the dependency's setup and teardown around the handler."""
+    principal: Principal = request.state.principal
+    return new_read_session(request.app.state.engine, principal.tenant)
+
+
 @dataclass
 class UnitOfWork:
     """One write: the tenant session, who is calling, and what the audit event names."""

@@ -6,14 +6,22 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from pydantic import BaseModel
 
 from app.audit.service import record_event
 from app.core.clock import session_now
-from app.core.deps import SessionDep, UnitOfWork, UnitOfWorkDep, audited, requires
+from app.core.deps import (
+    SessionDep,
+    UnitOfWork,
+    UnitOfWorkDep,
+    audited,
+    caller_read_session,
+    requires,
+)
 from app.core.errors import MethodNotAllowed, problem_responses
 from app.core.etag import IfMatch, check_if_match, etag_for
 from app.core.pagination import Page, PageParams, page_params
-from app.subjects import merge, service
+from app.subjects import merge, reads, service
 from app.subjects.categories import Category
 from app.subjects.schemas import (
     CONTACT_EXAMPLE,
@@ -107,9 +115,7 @@ def search_subjects(body: SubjectSearch, session: SessionDep, request: Request) 
     dependencies=[requires("subjects:read")],
     responses=problem_responses(308, 401, 403, 404, 422),
 )
-def get_subject(
-    subject_id: uuid.UUID, session: SessionDep, request: Request, response: Response
-) -> SubjectPublic:
+def get_subject(subject_id: uuid.UUID, request: Request) -> Response:
     """A subject with its identifiers, status (`active`, `restricted`, `erased`) and flags.
 
     The `ETag` header carries its version, for `If-Match` on later writes. The id of a
@@ -118,9 +124,9 @@ def get_subject(
 
     Requires scope `subjects:read`.
     """
-    subject = service.get_subject(session, subject_id)
-    response.headers["ETag"] = etag_for(subject.version)
-    return service.subject_view(session, subject, hash_secret=_secret(request))
+    with caller_read_session(request) as session:
+        view = reads.read_subject(session, subject_id, hash_secret=_secret(request))
+    return _json(view, etag=etag_for(view.version))
 
 
 @router.post(
@@ -203,16 +209,25 @@ def list_records(
     dependencies=[requires("subjects:read")],
     responses=problem_responses(401, 403, 404, 422, 423),
 )
-def get_record(record_id: uuid.UUID, session: SessionDep, response: Response) -> RecordPublic:
+def get_record(record_id: uuid.UUID, request: Request) -> Response:
     """One record. The `ETag` header carries its version.
 
     A restricted record (Art 18) answers 423 Locked: it is stored but may not be used.
 
     Requires scope `subjects:read`.
     """
-    record = service.get_record_for_processing(session, record_id)
-    response.headers["ETag"] = etag_for(record.version)
-    return RecordPublic.model_validate(record)
+    with caller_read_session(request) as session:
+        record = reads.read_record(session, record_id)
+    return _json(record, etag=etag_for(record.version))
+
+
+def _json(model: BaseModel, *, etag: str) -> Response:
+    """The model as the answer, serialised once (FastAPI would validate it again first)."""
+    return Response(
+        model.model_dump_json(by_alias=True),
+        media_type="application/json",
+        headers={"ETag": etag},
+    )
 
 
 @router.delete(

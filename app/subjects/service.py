@@ -281,11 +281,16 @@ def get_record_for_processing(session: Session, record_id: uuid.UUID) -> Record:
     """The record for a processing read: 423 while it is restricted."""
     record = get_record(session, record_id)
     if record.restricted:
-        raise Locked(
-            "The record is restricted (Art 18): it is stored but may not be used. "
-            "The subject's access report and export still include it."
-        )
+        raise record_restricted()
     return record
+
+
+def record_restricted() -> Locked:
+    """The refusal of a processing read of a restricted record (Art 18)."""
+    return Locked(
+        "The record is restricted (Art 18): it is stored but may not be used. "
+        "The subject's access report and export still include it."
+    )
 
 
 def list_records(

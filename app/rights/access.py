@@ -167,8 +167,8 @@ _RECORDS = TypeAdapter(list[RecordPublic])
 
 def _records(session: Session, subject_id: uuid.UUID) -> list[RecordPublic]:
     """The subject's records, in id order. Read as rows and validated in one call: ORM
-    objects (identity map, instrumented attributes, per-row events) cost three times as
-    much for a subject with thousands of records, and the report changes none of them.
+    objects (identity map, instrumented attributes, per-row events) cost twice as much
+    for a subject with thousands of records, and the report changes none of them.
     The statement names the mapped columns, so the session's tenant scope applies."""
     rows = session.execute(
         sa.select(*(getattr(Record, name) for name in _RECORD_FIELDS))

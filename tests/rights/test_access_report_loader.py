@@ -37,10 +37,7 @@ def answers(api: Api, url: str) -> list[bytes]:
     out = []
     for lang in ("sv", "en"):
         for accept in ACCEPTS:
-            response = api.get(
-                f"{url}&lang={lang}" if "?" in url else f"{url}?lang={lang}",
-                headers={"Accept": accept},
-            )
+            response = api.get(url, params={"lang": lang}, headers={"Accept": accept})
             assert response.status_code == 200, response.text
             out.append(response.content)
     return out

@@ -5,6 +5,8 @@ Targets (issue): >= 50,000 records/s and peak RSS growth < 50 MB, both formats; 
 access report of 10,000 records p50 < 300 ms on both databases.
 The server's RSS is sampled every 5 ms during each export.
 Run: `scripts/bench.sh export` (or `.venv/bin/python -m bench.export`).
+Before/after in one run: `scripts/bench.sh export --only access-report --baseline DIR`
+(DIR: another checkout, e.g. `git archive main | tar -x -C DIR`), calls alternating.
 """
 
 from __future__ import annotations

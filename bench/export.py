@@ -5,6 +5,8 @@ Targets (issue): >= 50,000 records/s and peak RSS growth < 50 MB, both formats; 
 access report of 10,000 records p50 < 300 ms on both databases.
 The server's RSS is sampled every 5 ms during each export.
 Run: `scripts/bench.sh export` (or `.venv/bin/python -m bench.export`).
+Before/after in one run: `scripts/bench.sh export --only access-report --baseline DIR`
+(DIR: another checkout, e.g. `git archive main | tar -x -C DIR`), calls alternating.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import shutil
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 
 from bench.common import (
+    ROOT,
     PeakRss,
     drop_database,
     fresh_database,
@@ -36,36 +40,47 @@ REPORT_GOAL_MS = 300
 
 
 def access_report(
-    backend: str, records: int = REPORT_RECORDS, rounds: int = REPORT_ROUNDS
+    backend: str,
+    records: int = REPORT_RECORDS,
+    rounds: int = REPORT_ROUNDS,
+    baseline: Path | None = None,
 ) -> float:
     """p50 in ms of the access report (JSON) of a subject with `records` records, one
-    call after another on a started service (after a warm-up call)."""
+    call after another on a started service (after a warm-up call). With `baseline`
+    (another checkout), that checkout is served beside on the same database and the
+    calls alternate between the two, so both see the same machine."""
     workdir = Path(tempfile.mkdtemp(prefix="privacy-bench-"))
     url = fresh_database(backend, workdir)
     try:
         (subject_id,) = seed_subjects(url, 1)
         seed_records(url, subject_id, records)
         auth = {"Authorization": f"Bearer {token(['rights:read'])}"}
-        with (
-            server(url) as (base, _pid),
-            httpx.Client(base_url=base, headers=auth, timeout=300) as client,
-        ):
-            path = f"/v1/subjects/{subject_id}/access-report"
-            assert client.get(path).status_code == 200  # warm up
-            times = []
+        path = f"/v1/subjects/{subject_id}/access-report"
+        with ExitStack() as stack:
+            roots = {"this": ROOT} if baseline is None else {"this": ROOT, "baseline": baseline}
+            clients = {}
+            for name, root in roots.items():
+                base, _pid = stack.enter_context(server(url, root=root))
+                clients[name] = stack.enter_context(
+                    httpx.Client(base_url=base, headers=auth, timeout=300)
+                )
+                assert clients[name].get(path).status_code == 200  # warm up
+            times: dict[str, list[float]] = {name: [] for name in clients}
             for _ in range(rounds):
-                started = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, response.text
-            assert len(response.json()["records"]) == records
-        p50 = statistics.median(times)
-        print(
-            f"[{backend}] access report of {records:,} records: p50 {p50:.0f} ms, "
-            f"min {min(times):.0f}, max {max(times):.0f} over {rounds} calls "
-            f"(target p50 < {REPORT_GOAL_MS} ms)"
-        )
-        return p50
+                for name, client in clients.items():
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    times[name].append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, response.text
+                    assert len(response.json()["records"]) == records
+        for name, values in times.items():
+            label = "" if baseline is None else f" ({name})"
+            print(
+                f"[{backend}] access report of {records:,} records{label}: "
+                f"p50 {statistics.median(values):.0f} ms, min {min(values):.0f}, "
+                f"max {max(values):.0f} over {rounds} calls (target p50 < {REPORT_GOAL_MS} ms)"
+            )
+        return statistics.median(times["this"])
     finally:
         drop_database(url)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -139,10 +154,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--only", choices=["export", "access-report"], default=None)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git archive main | tar -x -C DIR`) whose access "
+        "report is timed beside, calls alternating",
+    )
+    parser.add_argument("--rounds", type=int, default=REPORT_ROUNDS)
     args = parser.parse_args()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
         if args.only in (None, "access-report"):
-            access_report(backend)
+            access_report(backend, rounds=args.rounds, baseline=args.baseline)
         if args.only in (None, "export"):
             run(backend, args.records)
 

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 import pycountry
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.erasure.schemas import ErasureReport
 from app.erasure.service import current_report
@@ -88,15 +89,13 @@ def access_report(
     withheld records are left out everywhere and redacted fields taken out."""
     notice = current_notice(session)
     text = notice.text(lang) if notice is not None else None
-    records = session.exec(
-        select(Record).where(Record.subject_id == subject.id).order_by(col(Record.id))
-    ).all()
+    records = _records(session, subject.id)
     # The copy (Art 15(3)) leaves out what the review withheld; what Art 15(1) says about
     # the processing (categories, purposes, retention, sources) still counts every record.
     copied = [r for r in records if release is None or release.keeps(r.id)]
     policy = subject_retention(session, subject.id, erased_at=subject.erased_at, now=now)
 
-    counts = Counter(r.category for r in records)
+    counts = Counter(r.category.value for r in records)
     held = [category for category in Category if counts[category.value]]
     return AccessReport(
         subject=subject_view(session, subject, hash_secret=hash_secret),
@@ -151,11 +150,40 @@ def access_report(
     )
 
 
-def _released(record: Record, release: Release | None) -> RecordPublic:
-    public = RecordPublic.model_validate(record)
+# The columns of `RecordPublic` but `subject_id`, in the order `_records` reads them.
+_RECORD_FIELDS = (
+    "id",
+    "category",
+    "data",
+    "source",
+    "origin",
+    "restricted",
+    "version",
+    "created_at",
+    "updated_at",
+)
+_RECORDS = TypeAdapter(list[RecordPublic])
+
+
+def _records(session: Session, subject_id: uuid.UUID) -> list[RecordPublic]:
+    """The subject's records, in id order. Read as rows and validated in one call: ORM
+    objects (identity map, instrumented attributes, per-row events) cost twice as much
+    for a subject with thousands of records, and the report changes none of them.
+    The statement names the mapped columns, so the session's tenant scope applies."""
+    rows = session.execute(
+        sa.select(*(getattr(Record, name) for name in _RECORD_FIELDS))
+        .where(col(Record.subject_id) == subject_id)
+        .order_by(col(Record.id))
+    ).all()
+    return _RECORDS.validate_python(
+        [dict(zip(_RECORD_FIELDS, row, strict=True), subject_id=subject_id) for row in rows]
+    )
+
+
+def _released(record: RecordPublic, release: Release | None) -> RecordPublic:
     if release is None:
-        return public
-    return public.model_copy(update={"data": release.data(record.id, public.data)})
+        return record
+    return record.model_copy(update={"data": release.data(record.id, record.data)})
 
 
 def _basis_words(text: NoticeText, codes: Sequence[str], lang: Lang) -> tuple[list, str]:
@@ -216,16 +244,24 @@ def _purposes(text: NoticeText, held: Sequence[Category], lang: Lang) -> list[Re
 def _retention(
     text: NoticeText | None,
     held: Sequence[Category],
-    records: Sequence[Record],
+    records: Sequence[RecordPublic],
     policy: SubjectRetention,
     lang: Lang,
 ) -> list[ReportRetention]:
+    # A rule only ever covers records of its own category: most records (network logs,
+    # notes) have none, and need no facts and no date.
+    rules_of: dict[str, list[RuleLike]] = defaultdict(list)
+    for rule in policy.rules:
+        rules_of[rule.category].append(rule)
     dated: dict[str, list[ReportRecordRetention]] = defaultdict(list)
     for record in records:
-        facts = policy.facts(record.category, record.data, record.created_at)
-        for hold in statutory_holds(policy.rules, facts, policy.settings):
+        category = record.category.value
+        if category not in rules_of:
+            continue
+        facts = policy.facts(category, record.data, record.created_at)
+        for hold in statutory_holds(rules_of[category], facts, policy.settings):
             if hold.until is not None and hold.until >= policy.today:
-                dated[record.category].append(
+                dated[category].append(
                     ReportRecordRetention(
                         record_id=record.id,
                         until=hold.until,
@@ -277,12 +313,12 @@ def _rule_title(rule: RuleLike, lang: Lang) -> str:
     return str(title) if title else rule.reference
 
 
-def _sources(text: NoticeText | None, records: Sequence[Record]) -> ReportSources:
+def _sources(text: NoticeText | None, records: Sequence[RecordPublic]) -> ReportSources:
     by_source: dict[str, set[str]] = defaultdict(set)
     origins: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        by_source[record.source].add(record.category)
-        origins[record.source].add(record.origin)
+    for source, category, origin in {(r.source, r.category, r.origin) for r in records}:
+        by_source[source].add(category.value)
+        origins[source].add(origin.value)
     return ReportSources(
         description=text.sources if text else None,
         systems=[

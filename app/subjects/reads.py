@@ -46,16 +46,25 @@ _SUBJECT = (
     .where(col(Subject.id) == _SUBJECT_ID)
     .order_by(col(SubjectIdentifier.id))
 )
-_EXTERNAL_REFS = (
-    select(ExternalRef.system, ExternalRef.ref)
-    .where(col(ExternalRef.subject_id) == _SUBJECT_ID)
-    .order_by(col(ExternalRef.id))
-)
-# Purposes with a pending or upheld objection (as `service._restricted_purposes`).
-_OBJECTED_PURPOSES = select(Objection.purpose).where(
-    col(Objection.subject_id) == _SUBJECT_ID,
-    col(Objection.outcome).is_distinct_from("rejected"),
-)
+# The external references, then the purposes with a pending or upheld objection (as
+# `service._restricted_purposes`), in one round trip.
+_REFS_AND_PURPOSES: Any = sa.union_all(
+    sa.select(
+        sa.literal("ref").label("part"),
+        col(ExternalRef.system).label("a"),
+        col(ExternalRef.ref).label("b"),
+        col(ExternalRef.id).label("id"),
+    ).where(col(ExternalRef.subject_id) == _SUBJECT_ID),
+    sa.select(
+        sa.literal("purpose").label("part"),
+        col(Objection.purpose).label("a"),
+        sa.literal("").label("b"),
+        col(Objection.id).label("id"),
+    ).where(
+        col(Objection.subject_id) == _SUBJECT_ID,
+        col(Objection.outcome).is_distinct_from("rejected"),
+    ),
+).order_by(sa.column("part"), sa.column("id"))
 _SUPPRESSED = select(MarketingSuppression.digest).where(
     col(MarketingSuppression.digest).in_(sa.bindparam("digests", expanding=True))
 )
@@ -94,17 +103,18 @@ def read_subject(session: Session, subject_id: uuid.UUID, *, hash_secret: str) -
         digest = digester(hash_secret, current_tenant(session))
         digests = [digest(kind, value) for kind, value in identifiers]
         objecting = scoped_rows(session, _SUPPRESSED, {"digests": digests}).first() is not None
-    refs = scoped_rows(session, _EXTERNAL_REFS, {"subject_id": subject_id}).all()
-    purposes = scoped_rows(session, _OBJECTED_PURPOSES, {"subject_id": subject_id}).scalars()
+    parts = scoped_rows(session, _REFS_AND_PURPOSES, {"subject_id": subject_id}).all()
+    refs = [ExternalRefPublic(system=row.a, id=row.b) for row in parts if row.part == "ref"]
+    purposes = {row.a for row in parts if row.part == "purpose"}
     return SubjectPublic(
         id=subject_id,
         status=SubjectStatus(first.status),
         emails=[value for kind, value in identifiers if kind == EMAIL],
         phones=[value for kind, value in identifiers if kind == PHONE],
-        external_refs=[ExternalRefPublic(system=r.system, id=r.ref) for r in refs],
+        external_refs=refs,
         restricted=first.restricted,
         marketing_objection=objecting,
-        restricted_purposes=sorted(set(purposes)),
+        restricted_purposes=sorted(purposes),
         notice_given_at=first.notice_given_at,
         merged_into=first.merged_into,
         version=first.version,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): they print their numbers. Needs PostgreSQL like the tests.
-# Usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|import|workers|memory|table|all] [extra args]
+# Usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|import|workers|memory|flood|table|all] [extra args]
 # `all` runs the benchmarks that are not goals of issue 13, then ends with ONE table of
 # every goal of issue 13 beside its figure on SQLite and PostgreSQL (bench/table.py).
 set -euo pipefail
@@ -24,10 +24,11 @@ case "$which" in
     import) .venv/bin/python -m bench.import_ndjson "$@" ;;
     workers) .venv/bin/python -m bench.workers "$@" ;;
     memory) .venv/bin/python -m bench.memory "$@" ;;
+    flood) .venv/bin/python -m bench.header_flood "$@" ;;
     all)
         .venv/bin/python -m bench.concurrency
         .venv/bin/python -m bench.load
         .venv/bin/python -m bench.table
         ;;
-    *) echo "usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|import|workers|memory|table|all]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [hot|marketing|export|erasure|concurrency|load|import|workers|memory|flood|table|all]" >&2; exit 2 ;;
 esac

@@ -57,6 +57,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head, self._head_bytes = True, 0
 
     def _refuse_head(self) -> None:
-        self.logger.warning("Request head over %d bytes refused.", MAX_HEAD_BYTES)
+        # Debug only: a flood of such requests must not become a flood of log lines.
+        self.logger.debug("Request head over %d bytes refused.", MAX_HEAD_BYTES)
         self.transport.write(_TOO_LARGE)
         self.transport.close()

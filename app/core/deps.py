@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -41,6 +41,7 @@ from app.core.routing import Guard
 from app.core.security import Principal, TokenVerifier
 
 AUDIT_ACTION_KEY = "x-audit-action"
+T = TypeVar("T")
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -244,6 +245,22 @@ def caller_read_session(request: Request) -> Session:
     the hot reads skip the dependency's setup and teardown around the handler."""
     principal: Principal = request.state.principal
     return new_read_session(request.app.state.engine, principal.tenant)
+
+
+async def run_read(
+    request: Request, read: Callable[[Session], T], *, limiter: anyio.CapacityLimiter | None = None
+) -> T:
+    """`read(session)` in a read session of the caller's tenant, in a worker thread (of
+    `limiter`, if given): the short reads other systems make all day (one subject, one
+    record, a marketing check of a few items), in one thread hop with no dependency
+    set up around the handler. Never on the event loop: a read that waits (a busy
+    disk, a lock, a slow server) must not hold up other calls, /healthz included."""
+
+    def run() -> T:
+        with caller_read_session(request) as session:
+            return read(session)
+
+    return await anyio.to_thread.run_sync(run, limiter=limiter)
 
 
 @dataclass

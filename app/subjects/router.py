@@ -15,8 +15,8 @@ from app.core.deps import (
     UnitOfWork,
     UnitOfWorkDep,
     audited,
-    caller_read_session,
     requires,
+    run_read,
 )
 from app.core.errors import MethodNotAllowed, problem_responses
 from app.core.etag import IfMatch, check_if_match, etag_for
@@ -115,7 +115,7 @@ def search_subjects(body: SubjectSearch, session: SessionDep, request: Request) 
     dependencies=[requires("subjects:read")],
     responses=problem_responses(308, 401, 403, 404, 422),
 )
-def get_subject(subject_id: uuid.UUID, request: Request) -> Response:
+async def get_subject(subject_id: uuid.UUID, request: Request) -> Response:
     """A subject with its identifiers, status (`active`, `restricted`, `erased`) and flags.
 
     The `ETag` header carries its version, for `If-Match` on later writes. The id of a
@@ -124,8 +124,8 @@ def get_subject(subject_id: uuid.UUID, request: Request) -> Response:
 
     Requires scope `subjects:read`.
     """
-    with caller_read_session(request) as session:
-        view = reads.read_subject(session, subject_id, hash_secret=_secret(request))
+    secret = _secret(request)
+    view = await run_read(request, lambda s: reads.read_subject(s, subject_id, hash_secret=secret))
     return _json(view, etag=etag_for(view.version))
 
 
@@ -209,15 +209,14 @@ def list_records(
     dependencies=[requires("subjects:read")],
     responses=problem_responses(401, 403, 404, 422, 423),
 )
-def get_record(record_id: uuid.UUID, request: Request) -> Response:
+async def get_record(record_id: uuid.UUID, request: Request) -> Response:
     """One record. The `ETag` header carries its version.
 
     A restricted record (Art 18) answers 423 Locked: it is stored but may not be used.
 
     Requires scope `subjects:read`.
     """
-    with caller_read_session(request) as session:
-        record = reads.read_record(session, record_id)
+    record = await run_read(request, lambda s: reads.read_record(s, record_id))
     return _json(record, etag=etag_for(record.version))
 
 

@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -179,6 +180,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    # The short reads' own threads (`app.core.deps.run_read`), started as needed; as
+    # many as the general pool has (set in `lifespan`).
+    app.state.read_threads = ThreadPoolExecutor(
+        settings.worker_threads or (4 if settings.is_sqlite else 40), thread_name_prefix="read"
+    )
     app.state.verifier = TokenVerifier(settings)
     app.state.gdpr_verifier = gdpr_verifier(settings)  # None: the GDPR API answers 404
     app.state.clock = utcnow

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 import anyio
 import anyio.to_thread
-from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
@@ -522,9 +521,9 @@ async def check_marketing(request: Request) -> Response:
     Requires scope `marketing:check`.
     """
     # The hot path: the body is validated straight from bytes and the answer serialised
-    # once. A small batch is a short read (`run_read`: on the event loop on SQLite, in
-    # a thread of its own elsewhere); a large one always runs in a worker thread, as a
-    # lookup of thousands of identifiers must not hold up other calls (/healthz too).
+    # once. A small batch is a short read (`run_read`, in a read thread); a large one
+    # runs in the general pool, so that lookups of thousands of identifiers do not
+    # hold up the short reads. Neither runs on the event loop (/healthz never waits).
     principal: Principal = request.state.principal
     try:
         body = _CHECK_BODY.validate_json(await request.body())
@@ -545,10 +544,7 @@ async def check_marketing(request: Request) -> Response:
 
     items = len(body.emails) + len(body.phones) + len(body.subject_ids)
     if items <= marketing.SMALL_LIST:
-        # Small batches (the hot path) take turns on one thread of their own: with fewer
-        # threads contending with the event loop for the GIL they cost less than in the
-        # general pool (bench/marketing_check.py, single item: ~740 req/s against ~650).
-        payload = await run_read(request, answer, limiter=_small_check_limiter())
+        payload = await run_read(request, answer)
     else:
         engine: Engine = request.app.state.engine
 
@@ -558,16 +554,3 @@ async def check_marketing(request: Request) -> Response:
 
         payload = await anyio.to_thread.run_sync(large)
     return Response(payload, media_type="application/json")
-
-
-_small_check_limiters: RunVar[anyio.CapacityLimiter] = RunVar("privacy_small_check_limiter")
-
-
-def _small_check_limiter() -> anyio.CapacityLimiter:
-    """The event loop's one thread for small marketing checks."""
-    try:
-        return _small_check_limiters.get()
-    except LookupError:
-        limiter = anyio.CapacityLimiter(1)
-        _small_check_limiters.set(limiter)
-        return limiter

@@ -43,7 +43,7 @@ from app.core.middleware import (
     RequestContextMiddleware,
 )
 from app.core.migrations import head_revisions
-from app.core.openapi import build_openapi
+from app.core.openapi import build_openapi, operation_paths
 from app.core.ratelimit import RateLimiter
 from app.core.routing import include_flat
 from app.core.security import TokenVerifier
@@ -255,12 +255,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     # Included routes know only their own path; logs and metrics want the full template.
-    paths = app.openapi()["paths"]
+    # Read off the routes as the OpenAPI document lists them, without building it: the
+    # document (built on the first /openapi.json) would keep ~12 MB in every process.
+    paths = operation_paths(app)
     app.state.route_templates = {
-        operation["operationId"]: path
-        for path, item in paths.items()
-        for operation in item.values()
-        if isinstance(operation, dict) and "operationId" in operation
+        operation_id: path for path, item in paths.items() for operation_id in item.values()
     }
     app.state.path_methods = [
         (

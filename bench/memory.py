@@ -2,7 +2,9 @@
 load (wrk on `GET /v1/subjects/{id}` and `POST /v1/marketing/check`, alternating).
 
 Goals (issue 13): < 100 MB idle, < 110 MB after a minute of load, on both databases.
-Run: `scripts/bench.sh memory` (or `.venv/bin/python -m bench.memory`).
+Run: `scripts/bench.sh memory` (or `.venv/bin/python -m bench.memory`). To compare with
+another checkout (e.g. `git worktree add /tmp/base main`), interleaved in the same run:
+`scripts/bench.sh memory --baseline /tmp/base --rounds 3 --seconds 20` (medians).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -18,7 +21,7 @@ from typing import NamedTuple
 
 import httpx
 
-from bench.common import drop_database, fresh_database, rss_kib, seed_subjects, server, token
+from bench.common import ROOT, drop_database, fresh_database, rss_kib, seed_subjects, server, token
 from bench.table import Row
 
 IDLE_GOAL_MB = 100
@@ -43,13 +46,13 @@ def _wrk(url: str, seconds: int, lua: str) -> int:
     raise RuntimeError(output)
 
 
-def measure(backend: str, load_seconds: int = 60) -> Result:
+def measure(backend: str, load_seconds: int = 60, *, root: Path = ROOT) -> Result:
     workdir = Path(tempfile.mkdtemp(prefix="privacy-bench-"))
     url = fresh_database(backend, workdir)
     try:
         (subject_id,) = seed_subjects(url, 1)
         auth = f"Bearer {token(['subjects:read', 'marketing:check'])}"
-        with server(url) as (base, pid):
+        with server(url, root=root) as (base, pid):
             httpx.get(f"{base}/readyz", timeout=30)
             time.sleep(2)  # settled: the lifespan ran, nothing in flight
             idle = rss_kib(pid) / 1024
@@ -68,8 +71,9 @@ def measure(backend: str, load_seconds: int = 60) -> Result:
                     calls += _wrk(f"{base}/v1/marketing/check", 10, check)
                 loaded = max(loaded, rss_kib(pid) / 1024)
         result = Result(idle, loaded, calls)
+        label = backend if root == ROOT else f"{backend} {root}"
         print(
-            f"[{backend}] RSS of one serving process: {idle:.1f} MB idle, {loaded:.1f} MB "
+            f"[{label}] RSS of one serving process: {idle:.1f} MB idle, {loaded:.1f} MB "
             f"at most during {rounds * 10} s of load ({calls:,} calls) (goals < "
             f"{IDLE_GOAL_MB} MB idle, < {LOADED_GOAL_MB} MB loaded)"
         )
@@ -93,9 +97,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--baseline", type=Path, help="another checkout, measured in turn")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        measure(backend, args.seconds)
+        roots = [ROOT] if args.baseline is None else [args.baseline.resolve(), ROOT]
+        results: dict[Path, list[Result]] = {root: [] for root in roots}
+        for _ in range(args.rounds):
+            for root in roots:
+                results[root].append(measure(backend, args.seconds, root=root))
+        if args.rounds > 1 or args.baseline is not None:
+            for root, runs in results.items():
+                idle = statistics.median(r.idle_mb for r in runs)
+                loaded = statistics.median(r.loaded_mb for r in runs)
+                print(f"[{backend}] {root}: median of {len(runs)}: {idle:.1f} MB idle, "
+                      f"{loaded:.1f} MB loaded")  # fmt: skip
 
 
 if __name__ == "__main__":

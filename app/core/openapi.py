@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 
 from app.core.errors import PROBLEM_JSON, problem_responses
@@ -129,6 +130,19 @@ def build_openapi(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) 
             components.pop(name, None)
     app.openapi_schema = schema
     return schema
+
+
+def operation_paths(app: FastAPI) -> dict[str, dict[str, str]]:
+    """The document's `paths` reduced to `{path: {method: operationId}}`, read off the
+    routes the way FastAPI lists them, without building the document."""
+    paths: dict[str, dict[str, str]] = {}
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute) and route.include_in_schema:
+            operation_id = route.operation_id or route.unique_id
+            item = paths.setdefault(str(route.path_format), {})
+            for method in route.methods or ():
+                item[method.lower()] = operation_id
+    return paths
 
 
 _ETAG = {"description": 'The version now (`"3"`): send it as `If-Match` to change it.'}

@@ -16,8 +16,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from pyrate_limiter import Decision, InMemoryBucket, Rate, RateItem, SlidingWindowLog
+if TYPE_CHECKING:
+    from pyrate_limiter import InMemoryBucket
 
 Caller = tuple[str, str]
 
@@ -32,7 +34,14 @@ class RateLimiter:
         clock set back would otherwise refuse everyone until it caught up)."""
         if not limits:
             raise ValueError("at least one limit")
+        # Imported by a process that limits, not by starting the app: with the limit off
+        # (a gateway in front limits) pyrate-limiter, with its sqlite3 and
+        # multiprocessing imports (2.5 MB), is never loaded.
+        from pyrate_limiter import Decision, InMemoryBucket, Rate, RateItem, SlidingWindowLog
+
         self.rates = [Rate(calls, seconds * 1000) for calls, seconds in limits]
+        self._new_bucket = lambda: InMemoryBucket(self.rates, SlidingWindowLog())
+        self._item, self._decision = RateItem, Decision
         self.clock = clock
         self._window_ms = max(rate.interval for rate in self.rates)
         self._buckets: dict[Caller, InMemoryBucket] = {}
@@ -47,11 +56,11 @@ class RateLimiter:
         caller = (tenant, sub)
         bucket = self._buckets.get(caller)
         if bucket is None:
-            bucket = self._buckets[caller] = InMemoryBucket(self.rates, SlidingWindowLog())
+            bucket = self._buckets[caller] = self._new_bucket()
         else:
             bucket.leak(now_ms)  # the log keeps only the longest window
-        decision = bucket.put_decision(RateItem("call", now_ms))
-        assert isinstance(decision, Decision)  # an in-memory bucket answers at once
+        decision = bucket.put_decision(self._item("call", now_ms))
+        assert isinstance(decision, self._decision)  # an in-memory bucket answers at once
         if decision.allowed:
             return None
         wait_ms = decision.retry_after_ms

@@ -174,3 +174,28 @@ def test_the_serving_process_imports_no_migration_or_http_client_tooling(tmp_pat
         check=True,
     )
     assert done.stdout.strip() == ""
+
+
+def test_the_serving_process_without_a_rate_limit_imports_no_rate_limiter(tmp_path: Path) -> None:
+    """Memory: pyrate-limiter (with sqlite3 and multiprocessing) is loaded by a process
+    that limits calls, not by one whose limit is off (a gateway in front limits)."""
+    code = (
+        "import sys\n"
+        "from app.main import create_app\n"
+        "create_app()\n"
+        "print('pyrate_limiter' in sys.modules)\n"
+    )
+    for limit, loaded in (("off", "False"), ("600/minute", "True")):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=child_env(
+                HOME=str(tmp_path),
+                PRIVACY_DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
+                PRIVACY_RATE_LIMIT=limit,
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert done.stdout.strip() == loaded, limit

@@ -9,6 +9,10 @@ from typing import Any
 from fastapi import FastAPI
 from openapi_spec_validator import validate
 
+from app.core.config import Settings
+from app.core.openapi import operation_paths
+from app.main import create_app
+
 CHECKED_IN = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 OPEN_PATHS = {"/healthz", "/readyz", "/metrics"}
 
@@ -28,6 +32,25 @@ def test_checked_in_document_is_current(app: FastAPI) -> None:
     assert json.loads(CHECKED_IN.read_text()) == served, (
         "openapi/openapi.json is stale: run `privacy-api openapi` and commit it"
     )
+
+
+def test_path_templates_read_off_the_routes_are_the_documents(settings: Settings) -> None:
+    """The app reads its path templates (logs, metrics, `Allow`) off the routes without
+    building the document: they are the document's paths, methods and operation ids."""
+    app = create_app(settings)
+    app.state.engine.dispose()
+    assert app.openapi_schema is None  # not built by starting the app (memory)
+    documented = {
+        path: {method: op["operationId"] for method, op in item.items()}
+        for path, item in app.openapi()["paths"].items()
+    }
+    read = operation_paths(app)
+    assert read == documented
+    assert list(read) == list(documented)  # in order: the first matching template wins
+    assert app.state.route_templates == {
+        op_id: path for path, item in documented.items() for op_id in item.values()
+    }
+    assert [entry[3] for entry in app.state.path_methods] == list(documented)
 
 
 def test_document_is_valid_openapi(app: FastAPI) -> None:

@@ -102,35 +102,40 @@ def check(
     item and one of 10,000 run the same prepared statements, built once per dialect.
     """
     statements = _statements(session.get_bind().dialect.name)
-    emails = _canonical(body.emails, normalise_email)
-    phones = _canonical(body.phones, normalise_phone)
-    subject_ids = _canonical(body.subject_ids, _subject_id)
     digest = digester(secret, tenant_id)
-    refused = _identifier_refusals(session, statements, digest, emails=emails, phones=phones)
+    identifiers = [(_EMAIL, raw) for raw in body.emails] + [(_PHONE, raw) for raw in body.phones]
+    keys, refused = _identifier_refusals(session, statements, digest, identifiers)
+    subject_ids = _canonical([(_SUBJECT_ID, raw) for raw in body.subject_ids])
     by_id = _subject_reasons(
         session, statements, digest, {uuid.UUID(key) for key in subject_ids if key is not None}
     )
     # Plain dicts (the `MarketingVerdict` shape): 10,000 models would cost more than the
     # lookups themselves.
     results: list[Verdict] = []
-    _answer(results, _EMAIL, body.emails, emails, refused[_EMAIL].get)
-    _answer(results, _PHONE, body.phones, phones, refused[_PHONE].get)
-    _answer(
-        results,
-        _SUBJECT_ID,
-        body.subject_ids,
-        subject_ids,
-        lambda key: by_id.get(uuid.UUID(key), _UNKNOWN_SUBJECT),
-    )
+    for (kind, raw), key in zip(identifiers, keys, strict=True):
+        reason = None if key is None else refused.get((kind, key))
+        results.append(_verdict(kind, raw, key, reason))
+    for raw, key in zip(body.subject_ids, subject_ids, strict=True):
+        reason = None if key is None else by_id.get(uuid.UUID(key), _UNKNOWN_SUBJECT)
+        results.append(_verdict(_SUBJECT_ID, raw, key, reason))
     return results
 
 
-def _canonical(values: list[str], canonical: Callable[[str], str]) -> list[str | None]:
-    """Each value's canonical form (the function storage uses), None where invalid."""
+def _verdict(kind: str, raw: str, key: str | None, reason: str | None) -> Verdict:
+    if key is None:
+        return {"kind": kind, "value": raw, "allowed": False, "reason": None,
+                "error": _ERRORS[kind]}  # fmt: skip
+    return {"kind": kind, "value": raw, "allowed": reason is None, "reason": reason,
+            "error": None}  # fmt: skip
+
+
+def _canonical(items: list[tuple[str, str]]) -> list[str | None]:
+    """Each (kind, raw) item's canonical form (the function storage uses), None where
+    invalid."""
     keys: list[str | None] = []
-    for raw in values:
+    for kind, raw in items:
         try:
-            keys.append(canonical(raw))
+            keys.append(_CANONICAL[kind](raw))
         except ValueError:
             keys.append(None)
     return keys
@@ -140,25 +145,11 @@ def _subject_id(raw: str) -> str:
     return str(uuid.UUID(raw.strip()))
 
 
-def _answer(
-    results: list[Verdict],
-    kind: str,
-    raws: list[str],
-    keys: list[str | None],
-    reason_of: Callable[[str], str | None],
-) -> None:
-    error = _ERRORS[kind]
-    for raw, key in zip(raws, keys, strict=True):
-        if key is None:
-            results.append(
-                {"kind": kind, "value": raw, "allowed": False, "reason": None, "error": error}
-            )
-        else:
-            reason = reason_of(key)
-            results.append(
-                {"kind": kind, "value": raw, "allowed": reason is None, "reason": reason,
-                 "error": None}
-            )  # fmt: skip
+_CANONICAL: dict[str, Callable[[str], str]] = {
+    _EMAIL: normalise_email,
+    _PHONE: normalise_phone,
+    _SUBJECT_ID: _subject_id,
+}
 
 
 class _Statements(NamedTuple):
@@ -273,41 +264,41 @@ def _identifier_refusals(
     session: Session,
     statements: _Statements,
     digest: Callable[[str, str], str],
-    *,
-    emails: list[str | None],
-    phones: list[str | None],
-) -> dict[str, dict[str, str]]:
-    """Per kind, the canonical emails and phones that may not be used, with the reason:
-    suppressed (an objection, also of an erased subject) or of a live subject that
-    objects or is restricted."""
+    identifiers: list[tuple[str, str]],
+) -> tuple[list[str | None], dict[tuple[str, str], str]]:
+    """The canonical form of each (kind, raw) email and phone (None: invalid), and the
+    (kind, canonical) ones that may not be used, with the reason: suppressed (an
+    objection, also of an erased subject) or of a live subject that objects or is
+    restricted."""
+    keys = _canonical(identifiers)
     wanted = {
-        _EMAIL: {key for key in emails if key is not None},
-        _PHONE: {key for key in phones if key is not None},
+        (kind, key) for (kind, _), key in zip(identifiers, keys, strict=True) if key is not None
     }
-    # Sorted, so that PostgreSQL probes its index in order.
-    pairs = [(kind, key) for kind in (_EMAIL, _PHONE) for key in sorted(wanted[kind])]
+    pairs = sorted(wanted)  # PostgreSQL then probes its index in order
     bind = session.get_bind()
     if statements.dialect == "postgresql" and len(pairs) >= SPLIT_FROM and isinstance(bind, Engine):
-        # A second read session of the same tenant (scoped by the same hook); a read
-        # session sees committed data statement by statement anyway.
+        # The first half on a second read session of the same tenant (scoped by the same
+        # hook; a read session sees committed data statement by statement anyway), the
+        # second on this one, at once: PostgreSQL runs the two halves' probes on two
+        # cores.
         half = len(pairs) // 2
         with (
             new_read_session(bind, current_tenant(session)) as other,
             ThreadPoolExecutor(1) as pool,
         ):
-            later = pool.submit(_blocked, other, statements, digest, pairs[half:])
-            found = _blocked(session, statements, digest, pairs[:half]) + later.result()
+            first = pool.submit(_blocked, other, statements, digest, pairs[:half])
+            found = _blocked(session, statements, digest, pairs[half:]) + first.result()
     else:
         found = _blocked(session, statements, digest, pairs)
-    refused: dict[str, dict[str, str]] = {_EMAIL: {}, _PHONE: {}}
+    refused: dict[tuple[str, str], str] = {}
     for kind, value, objected in found:
-        if value not in wanted[kind]:
+        if (kind, value) not in wanted:
             continue  # the same text asked for as the other kind (SQLite)
         if objected:
-            refused[kind][value] = _OBJECTION
+            refused[(kind, value)] = _OBJECTION
         else:
-            refused[kind].setdefault(value, _RESTRICTED)
-    return refused
+            refused.setdefault((kind, value), _RESTRICTED)
+    return keys, refused
 
 
 def _blocked(
@@ -316,8 +307,9 @@ def _blocked(
     digest: Callable[[str, str], str],
     pairs: list[tuple[str, str]],
 ) -> list[tuple[str, str, bool]]:
-    """(kind, value, objected) of the pairs that are suppressed (objected) or belong to
-    a live subject that objects or is restricted; one round trip."""
+    """(kind, value, objected) of the (kind, canonical) pairs that are suppressed
+    (objected) or belong to a live subject that objects or is restricted; one round
+    trip."""
     if not pairs:
         return []
     by_digest = {digest(kind, key): (kind, key) for kind, key in pairs}

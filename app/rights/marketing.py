@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSON
 from sqlmodel import Session, col, select
 
-from app.core.db import current_tenant, new_read_session
+from app.core.db import current_tenant, new_read_session, scoped_rows
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.rights.schemas import CheckKind, MarketingCheckRequest, RefusalReason
@@ -319,7 +319,7 @@ def _blocked(
     else:
         parameters["values"] = json.dumps(sorted({key for _, key in pairs}))
     found: list[tuple[str, str, bool]] = []
-    for kind, value, objected in session.execute(statements.identifiers, parameters):
+    for kind, value, objected in scoped_rows(session, statements.identifiers, parameters):
         if kind == _SUPPRESSED:
             found.append((*by_digest[value], True))
         else:
@@ -343,12 +343,12 @@ def _subject_reasons(
     dialect = statements.dialect
     # A merged duplicate's id answers for the subject it was merged into.
     merged_into: dict[uuid.UUID, uuid.UUID] = dict(
-        session.execute(statements.merged_into, {"ids": _ids(ids, dialect)}).all()
+        scoped_rows(session, statements.merged_into, {"ids": _ids(ids, dialect)}).all()
     )
     own = (ids - set(merged_into)) | set(merged_into.values())
     found: dict[uuid.UUID, str | None] = {}
-    for sid, status, restricted, objected in session.execute(
-        statements.subjects, {"ids": _ids(own, dialect)}
+    for sid, status, restricted, objected in scoped_rows(
+        session, statements.subjects, {"ids": _ids(own, dialect)}
     ):
         if objected:
             found[sid] = _OBJECTION
@@ -360,14 +360,16 @@ def _subject_reasons(
             found[sid] = None
     undecided = [sid for sid, reason in found.items() if reason != _OBJECTION]
     if undecided:
-        identifiers = session.execute(
-            statements.identifiers_of, {"ids": _ids(undecided, dialect)}
+        identifiers = scoped_rows(
+            session, statements.identifiers_of, {"ids": _ids(undecided, dialect)}
         ).all()
         for sid in subjects_with_suppressed(
             ((sid, kind, value) for sid, kind, value in identifiers),
             digest=digest,
             suppressed=lambda digests: set(
-                session.scalars(statements.suppressed, {"digests": json.dumps(sorted(digests))})
+                scoped_rows(
+                    session, statements.suppressed, {"digests": json.dumps(sorted(digests))}
+                ).scalars()
             ),
         ):
             found[sid] = _OBJECTION

@@ -129,8 +129,8 @@ def test_a_split_lookup_answers_like_single_items(
     monkeypatch: pytest.MonkeyPatch,
     data: st.DataObject,
 ) -> None:
-    # Every batch of two or more emails and phones is split (on PostgreSQL), so the
-    # halves fall between any two items of the scenario.
+    # Every batch of two or more distinct valid emails and phones is split (on
+    # PostgreSQL), so the halves fall between any two items of the scenario.
     monkeypatch.setattr(marketing, "SPLIT_FROM", 2)
     _mixed_batch(api, population, data)
 

@@ -12,6 +12,7 @@ lookup, never one per item.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -258,6 +259,9 @@ def _ids(ids: Iterable[uuid.UUID], dialect: str) -> str:
 # at once on two connections: its index probes are most of a bulk check's time, and the
 # server runs each statement on one core. Below, one statement is quicker.
 SPLIT_FROM = 2_000
+# At most two split lookups at once (a second connection each); more would not run
+# faster and would take connections that other calls need. The others run unsplit.
+_splits = threading.BoundedSemaphore(2)
 
 
 def _identifier_refusals(
@@ -276,18 +280,26 @@ def _identifier_refusals(
     }
     pairs = sorted(wanted)  # PostgreSQL then probes its index in order
     bind = session.get_bind()
-    if statements.dialect == "postgresql" and len(pairs) >= SPLIT_FROM and isinstance(bind, Engine):
+    if (
+        statements.dialect == "postgresql"
+        and len(pairs) >= SPLIT_FROM
+        and isinstance(bind, Engine)
+        and _splits.acquire(blocking=False)
+    ):
         # The first half on a second read session of the same tenant (scoped by the same
         # hook; a read session sees committed data statement by statement anyway), the
         # second on this one, at once: PostgreSQL runs the two halves' probes on two
         # cores.
         half = len(pairs) // 2
-        with (
-            new_read_session(bind, current_tenant(session)) as other,
-            ThreadPoolExecutor(1) as pool,
-        ):
-            first = pool.submit(_blocked, other, statements, digest, pairs[:half])
-            found = _blocked(session, statements, digest, pairs[half:]) + first.result()
+        try:
+            with (
+                new_read_session(bind, current_tenant(session)) as other,
+                ThreadPoolExecutor(1) as pool,
+            ):
+                first = pool.submit(_blocked, other, statements, digest, pairs[:half])
+                found = _blocked(session, statements, digest, pairs[half:]) + first.result()
+        finally:
+            _splits.release()
     else:
         found = _blocked(session, statements, digest, pairs)
     refused: dict[tuple[str, str], str] = {}

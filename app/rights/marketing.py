@@ -155,8 +155,8 @@ _CANONICAL: dict[str, Callable[[str], str]] = {
 
 class _Statements(NamedTuple):
     """The check's statements for one dialect. Each takes its values as a JSON list in
-    one bound parameter; the tenant filter is added by the session like for any other
-    query."""
+    one bound parameter; each runs through `scoped_rows`, the session's tenant filter
+    like for any other query."""
 
     dialect: str
     identifiers: Any  # (kind | "suppressed", value | digest, objected) of emails, phones
@@ -202,9 +202,7 @@ def _statements(dialect: str) -> _Statements:
             .where(kind.in_(either))
             .where(value.in_(_listed("values", dialect)))
         )
-    # Emails, phones and the suppression digests in one round trip; as few table
-    # references as possible, as each costs the tenant filter's parameter a little
-    # on every call.
+    # Emails, phones and the suppression digests in one round trip.
     identifiers = sa.union_all(
         asked.join(Subject, col(Subject.id) == col(SubjectIdentifier.subject_id)).where(
             col(Subject.restricted) | objected
@@ -243,7 +241,7 @@ def _listed(name: str, dialect: str, *, uuids: bool = False) -> Any:
     form serves a check of one item and one of 10,000."""
     parameter = sa.bindparam(name, type_=sa.Text())
     if dialect == "postgresql":
-        values = sa.func.json_array_elements_text(sa.cast(parameter, postgresql.JSON))
+        values = sa.func.json_array_elements_text(sa.cast(parameter, JSON))
         element = sa.column("value", sa.Text())
         item: Any = sa.cast(element, postgresql.UUID(as_uuid=True)) if uuids else element
         return sa.select(item).select_from(values.table_valued("value")).scalar_subquery()

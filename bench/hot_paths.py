@@ -12,7 +12,8 @@
 
 Defaults: 1,000,000 subjects on PostgreSQL, 100,000 on SQLite (the bulk and lookup goals
 are PostgreSQL's). Seeded databases are cached (`bench.seeding`).
-Run: `scripts/bench.sh hot [--backend postgresql] [--rounds 3] [--seconds 5]`.
+Run: `scripts/bench.sh hot [--backend postgresql] [--rounds 3] [--seconds 5]`; just the
+bulk check: `scripts/bench.sh hot --only bulk [--baseline DIR]`.
 """
 
 from __future__ import annotations
@@ -132,8 +133,10 @@ def throughput(
     return results
 
 
-def bulk_ms(base: str, seeded: Seeded, *, items: int = 10_000, calls: int = 10) -> list[float]:
-    rng = random.Random(7)
+def bulk_ms(
+    base: str, seeded: Seeded, *, items: int = 10_000, calls: int = 10, seed: int = 7
+) -> list[float]:
+    rng = random.Random(seed)
     auth = {"Authorization": f"Bearer {token(SCOPES)}"}
     timings = []
     with httpx.Client(base_url=base, headers=auth, timeout=60) as client:
@@ -148,6 +151,29 @@ def bulk_ms(base: str, seeded: Seeded, *, items: int = 10_000, calls: int = 10) 
             assert response.status_code == 200, response.text
             assert len(response.json()["results"]) == items
     return timings[1:]
+
+
+def bulk_only(
+    backend: str, *, subjects: int | None, rounds: int, baseline: Path | None
+) -> dict[str, list[float]]:
+    """Just the bulk check: this checkout's service and, with `baseline`, another's,
+    round by round (5 calls each per round, a new draw of identifiers for every call, so
+    that neither service answers from what the other just warmed in the database's
+    cache)."""
+    seeded = seeded_database(backend, subjects or SUBJECTS[backend])
+    try:
+        with ExitStack() as stack:
+            targets = {"this checkout": stack.enter_context(server(seeded.url))[0]}
+            if baseline is not None:
+                targets["baseline"] = stack.enter_context(server(seeded.url, root=baseline))[0]
+            timings: dict[str, list[float]] = {name: [] for name in targets}
+            seeds = iter(range(100, 100 + rounds * len(targets)))
+            for _ in range(rounds):
+                for name, base in targets.items():
+                    timings[name] += bulk_ms(base, seeded, calls=5, seed=next(seeds))
+    finally:
+        drop(seeded.url)
+    return timings
 
 
 def lookup_ms(base: str, seeded: Seeded, *, calls: int = 2_000) -> list[float]:
@@ -255,7 +281,26 @@ def main() -> None:
         type=Path,
         help="another checkout (e.g. `git archive main | tar -x -C DIR`) measured beside",
     )
+    parser.add_argument(
+        "--only",
+        choices=["bulk"],
+        help="just the bulk check (with --baseline: both services, round by round)",
+    )
     args = parser.parse_args()
+    if args.only == "bulk":
+        timings = bulk_only(
+            args.backend, subjects=args.subjects, rounds=args.rounds, baseline=args.baseline
+        )
+        for name, values in timings.items():
+            print(
+                f"bulk check of 10,000 ({name}): median {statistics.median(values):.1f} ms "
+                f"over {len(values)} calls (best {min(values):.1f}, worst {max(values):.1f}); "
+                "per round: "
+                + ", ".join(
+                    f"{statistics.median(values[i : i + 5]):.0f}" for i in range(0, len(values), 5)
+                )
+            )
+        return
     rps, bulk, lookup = measure(
         args.backend,
         subjects=args.subjects,

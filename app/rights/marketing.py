@@ -12,24 +12,24 @@ lookup, never one per item.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, TypedDict
+from functools import cache
+from typing import Any, NamedTuple, TypedDict
 
 import sqlalchemy as sa
+from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSON
 from sqlmodel import Session, col, select
 
-from app.core.db import current_tenant
+from app.core.db import current_tenant, new_read_session, scoped_rows
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
-from app.rights.schemas import (
-    CheckKind,
-    MarketingCheckRequest,
-    RefusalReason,
-)
+from app.rights.schemas import CheckKind, MarketingCheckRequest, RefusalReason
 from app.subjects.identifiers import normalise_email, normalise_phone
 from app.subjects.models import Subject, SubjectIdentifier
 from app.subjects.schemas import SubjectStatus
@@ -67,28 +67,20 @@ def object_to_marketing(session: Session, subject: Subject, *, secret: str, now:
 
 
 SMALL_LIST = 32
+"""A check of up to this many items is a small one (the CRM screen): see the router."""
 
-
-def in_values(column: Any, values: Sequence[Any], dialect: str) -> Any:
-    """`column IN (values)` as one bound parameter, whatever the number of values
-    (a plain IN list for a few values, where it plans and runs a little faster)."""
-    if len(values) <= SMALL_LIST:
-        return column.in_(list(values))
-    if dialect == "postgresql":
-        element = (
-            postgresql.UUID(as_uuid=True)
-            if values and isinstance(values[0], uuid.UUID)
-            else sa.Text()
-        )
-        return column == sa.func.any(
-            sa.bindparam("values", list(values), type_=postgresql.ARRAY(element), unique=True)
-        )
-    if values and isinstance(values[0], uuid.UUID):
-        values = [v.hex for v in values]
-    subquery: sa.Select[Any] = sa.select(sa.column("value")).select_from(
-        sa.func.json_each(sa.bindparam("values", json.dumps(list(values)), unique=True))
-    )
-    return column.in_(subquery.scalar_subquery())
+_EMAIL, _PHONE, _SUBJECT_ID = (kind.value for kind in CheckKind)
+_OBJECTION, _RESTRICTED, _ERASED, _UNKNOWN_SUBJECT = (
+    RefusalReason.objection.value,
+    RefusalReason.restricted.value,
+    RefusalReason.erased.value,
+    RefusalReason.unknown_subject.value,
+)
+_ERRORS = {
+    _EMAIL: "not a valid email address",
+    _PHONE: "not a valid phone number",
+    _SUBJECT_ID: "not a valid subject id",
+}
 
 
 class Verdict(TypedDict):
@@ -101,212 +93,256 @@ class Verdict(TypedDict):
     error: str | None
 
 
-@dataclass(frozen=True)
-class _Item:
-    kind: CheckKind
-    raw: str
-    key: str | None  # the canonical identifier, or the id's text; None when invalid
-    error: str | None
-
-
-_ERRORS = {
-    CheckKind.email: "not a valid email address",
-    CheckKind.phone: "not a valid phone number",
-    CheckKind.subject_id: "not a valid subject id",
-}
-
-
 def check(
     session: Session, body: MarketingCheckRequest, *, secret: str, tenant_id: str
 ) -> list[Verdict]:
-    """A verdict per item, in the order emails, phones, subject_ids."""
-    dialect = session.get_bind().dialect.name
-    items = _parse(body)
+    """A verdict per item, in the order emails, phones, subject_ids.
+
+    Emails and phones are answered by one statement (`_identifier_refusals`), subject ids
+    by a few more; each takes its values as one JSON list parameter, so a check of one
+    item and one of 10,000 run the same prepared statements, built once per dialect.
+    """
+    statements = _statements(session.get_bind().dialect.name)
     digest = digester(secret, tenant_id)
-    digests: dict[tuple[CheckKind, str], str] = {
-        (item.kind, item.key): digest(item.kind.value, item.key)
-        for item in items
-        if item.key is not None and item.kind is not CheckKind.subject_id
-    }
-    suppressed, blocked = _identifier_lookup(session, digests, dialect)
-    ids = {uuid.UUID(item.key) for item in items if item.kind is CheckKind.subject_id and item.key}
-    by_id = _subject_reasons(session, ids, digest, dialect)
+    identifiers = [(_EMAIL, raw) for raw in body.emails] + [(_PHONE, raw) for raw in body.phones]
+    keys, refused = _identifier_refusals(session, statements, digest, identifiers)
+    subject_ids = _canonical([(_SUBJECT_ID, raw) for raw in body.subject_ids])
+    by_id = _subject_reasons(
+        session, statements, digest, {uuid.UUID(key) for key in subject_ids if key is not None}
+    )
     # Plain dicts (the `MarketingVerdict` shape): 10,000 models would cost more than the
     # lookups themselves.
     results: list[Verdict] = []
-    for item in items:
-        reason: RefusalReason | None = None
-        if item.key is None:
-            pass
-        elif item.kind is CheckKind.subject_id:
-            reason = by_id.get(uuid.UUID(item.key), RefusalReason.unknown_subject)
-        elif digests[(item.kind, item.key)] in suppressed:
-            reason = RefusalReason.objection
-        else:
-            reason = blocked.get((item.kind.value, item.key))
-        results.append(
-            {
-                "kind": item.kind.value,
-                "value": item.raw,
-                "allowed": item.error is None and reason is None,
-                "reason": reason.value if reason is not None else None,
-                "error": item.error,
-            }
-        )
+    for (kind, raw), key in zip(identifiers, keys, strict=True):
+        reason = None if key is None else refused.get((kind, key))
+        results.append(_verdict(kind, raw, key, reason))
+    for raw, key in zip(body.subject_ids, subject_ids, strict=True):
+        reason = None if key is None else by_id.get(uuid.UUID(key), _UNKNOWN_SUBJECT)
+        results.append(_verdict(_SUBJECT_ID, raw, key, reason))
     return results
 
 
-def _parse(body: MarketingCheckRequest) -> list[_Item]:
-    """Every item with its canonical form, the same function storage uses."""
-    items: list[_Item] = []
-    for kind, values, canonical in (
-        (CheckKind.email, body.emails, normalise_email),
-        (CheckKind.phone, body.phones, normalise_phone),
-        (CheckKind.subject_id, body.subject_ids, _subject_id),
-    ):
-        for raw in values:
-            try:
-                items.append(_Item(kind, raw, canonical(raw), None))
-            except ValueError:
-                items.append(_Item(kind, raw, None, _ERRORS[kind]))
-    return items
+def _verdict(kind: str, raw: str, key: str | None, reason: str | None) -> Verdict:
+    if key is None:
+        return {"kind": kind, "value": raw, "allowed": False, "reason": None,
+                "error": _ERRORS[kind]}  # fmt: skip
+    return {"kind": kind, "value": raw, "allowed": reason is None, "reason": reason,
+            "error": None}  # fmt: skip
+
+
+def _canonical(items: list[tuple[str, str]]) -> list[str | None]:
+    """Each (kind, raw) item's canonical form (the function storage uses), None where
+    invalid."""
+    keys: list[str | None] = []
+    for kind, raw in items:
+        try:
+            keys.append(_CANONICAL[kind](raw))
+        except ValueError:
+            keys.append(None)
+    return keys
 
 
 def _subject_id(raw: str) -> str:
     return str(uuid.UUID(raw.strip()))
 
 
-def _suppressed(session: Session, digests: set[str], dialect: str) -> set[str]:
-    if not digests:
-        return set()
-    column = col(MarketingSuppression.digest)
-    return set(
-        session.exec(
-            select(MarketingSuppression.digest).where(in_values(column, list(digests), dialect))
-        ).all()
-    )
+_CANONICAL: dict[str, Callable[[str], str]] = {
+    _EMAIL: normalise_email,
+    _PHONE: normalise_phone,
+    _SUBJECT_ID: _subject_id,
+}
+
+
+class _Statements(NamedTuple):
+    """The check's statements for one dialect. Each takes its values as a JSON list in
+    one bound parameter; each runs through `scoped_rows`, the session's tenant filter
+    like for any other query."""
+
+    dialect: str
+    identifiers: Any  # (kind | "suppressed", value | digest, objected) of emails, phones
+    merged_into: Any  # (id, merged_into) of the merged duplicates among `ids`
+    subjects: Any  # (id, status, restricted, marketing_objection) of `ids`
+    identifiers_of: Any  # (subject_id, kind, value) of the subjects `ids`
+    suppressed: Any  # the suppressed ones of `digests`
 
 
 _SUPPRESSED = "suppressed"
 
 
-def _build_lookup(dialect: str) -> Any:
-    """Blocked identifiers of live subjects and suppressed digests, in one statement.
-
-    Emails and phones are looked up together, one index probe per (kind, value) asked
-    for, and the suppression digests in the same round trip (`UNION ALL`). Built once
-    per dialect; the tenant filter is added by the session like for any other query.
-    """
+@cache
+def _statements(dialect: str) -> _Statements:
     kind, value = col(SubjectIdentifier.kind), col(SubjectIdentifier.value)
-    blocked = col(Subject.restricted) | col(Subject.marketing_objection)
+    objected = col(Subject.marketing_objection)
+    digest = col(MarketingSuppression.digest)
+
     if dialect == "postgresql":
-        text_array = postgresql.ARRAY(sa.Text())
-        # unnest(kinds, values): the pairs asked for, each looked up on its own
-        # (LATERAL) through the index on (tenant_id, kind, value) and the subject's key.
-        # A plain join lets the planner hash-join both whole tables for a large batch,
-        # several times slower than 10,000 index probes.
-        wanted = (
-            sa.func.unnest(
-                sa.bindparam("kinds", type_=text_array), sa.bindparam("values", type_=text_array)
-            )
-            .table_valued("kind", "value")
+        # The (kind, value) pairs asked for, each probed through the index on
+        # (tenant_id, kind, value) and then the subject's key. A set-returning function
+        # of a parameter is planned at a fixed 100 rows whatever the list's length, so
+        # a batch of 10,000 never turns into a hash join of both whole tables (several
+        # times slower than 10,000 probes), however the prepared statement is planned.
+        pairs = (
+            sa.func.json_array_elements(sa.cast(sa.bindparam("pairs", type_=sa.Text()), JSON))
+            .table_valued(sa.column("pair", JSON))
             .render_derived(name="wanted")
         )
-        found = (
-            sa.select(kind, value, col(Subject.marketing_objection))
-            .join(Subject, col(Subject.id) == col(SubjectIdentifier.subject_id))
-            .where(kind == wanted.c.kind, value == wanted.c.value, blocked)
-            .offset(0)  # keeps the planner from flattening the LATERAL into a join
-            .lateral("found")
-        )
-        identifiers = sa.select(
-            found.c.kind, found.c.value, found.c.marketing_objection
-        ).select_from(wanted.join(found, sa.true()))
-        # The digests likewise, probe by probe: whatever plan PostgreSQL keeps for the
-        # prepared statement (a generic plan knows no array's length), it stays an
-        # index probe per value, never a scan of every suppression.
-        digests = (
-            sa.func.unnest(sa.bindparam("digests", type_=text_array))
-            .table_valued("digest")
-            .render_derived(name="digests")
-        )
-        hit = (
-            sa.select(col(MarketingSuppression.digest))
-            .where(col(MarketingSuppression.digest) == digests.c.digest)
-            .offset(0)
-            .lateral("hit")
-        )
-        suppressed = sa.select(sa.literal(_SUPPRESSED), hit.c.digest, sa.true()).select_from(
-            digests.join(hit, sa.true())
-        )
-    else:
-
-        def listed(name: str) -> Any:
-            return (
-                sa.select(sa.column("value"))
-                .select_from(sa.func.json_each(sa.bindparam(name, type_=sa.Text())))
-                .scalar_subquery()
+        asked = (
+            sa.select(kind, value, objected)
+            .select_from(pairs)
+            .join(
+                SubjectIdentifier,
+                (kind == _element(pairs.c.pair, 0)) & (value == _element(pairs.c.pair, 1)),
             )
-
-        identifiers = (
-            sa.select(kind, value, col(Subject.marketing_objection))
-            .join(Subject, col(Subject.id) == col(SubjectIdentifier.subject_id))
-            .where(kind.in_([CheckKind.email.value, CheckKind.phone.value]))
-            .where(value.in_(listed("values")))
-            .where(blocked)
         )
-        suppressed = sa.select(
-            sa.literal(_SUPPRESSED), col(MarketingSuppression.digest), sa.true()
-        ).where(col(MarketingSuppression.digest).in_(listed("digests")))
-    return sa.union_all(identifiers, suppressed)
-
-
-_lookups: dict[str, Any] = {}
-
-
-def _identifier_lookup(
-    session: Session, digests: dict[tuple[CheckKind, str], str], dialect: str
-) -> tuple[set[str], dict[tuple[str, str], RefusalReason]]:
-    """(suppressed digests, identifiers of live subjects that may not be used: objecting
-    or restricted), in one round trip."""
-    if not digests:
-        return set(), {}
-    statement = _lookups.get(dialect)
-    if statement is None:
-        statement = _lookups.setdefault(dialect, _build_lookup(dialect))
-    wanted = {(kind.value, key) for kind, key in digests}
-    pairs = sorted(wanted)
-    if dialect == "postgresql":
-        parameters: dict[str, Any] = {
-            "kinds": [kind for kind, _ in pairs],
-            "values": [key for _, key in pairs],
-            "digests": sorted(set(digests.values())),
-        }
     else:
-        parameters = {
-            "values": json.dumps(sorted({key for _, key in pairs})),
-            "digests": json.dumps(sorted(set(digests.values()))),
-        }
-    suppressed: set[str] = set()
-    blocked: dict[tuple[str, str], RefusalReason] = {}
-    for kind, value, objected in session.execute(statement, parameters):
-        if kind == _SUPPRESSED:
-            suppressed.add(value)
-        elif (kind, value) not in wanted:
-            continue  # the same text asked for as the other kind
-        elif objected:
-            blocked[(kind, value)] = RefusalReason.objection
+        # Each value under either kind; pairs not asked for are dropped by the caller.
+        either = [sa.literal_column(f"'{k}'", sa.String) for k in (_EMAIL, _PHONE)]
+        asked = (
+            sa.select(kind, value, objected)
+            .where(kind.in_(either))
+            .where(value.in_(_listed("values", dialect)))
+        )
+    # Emails, phones and the suppression digests in one round trip.
+    identifiers = sa.union_all(
+        asked.join(Subject, col(Subject.id) == col(SubjectIdentifier.subject_id)).where(
+            col(Subject.restricted) | objected
+        ),
+        sa.select(sa.literal_column(f"'{_SUPPRESSED}'", sa.String), digest, sa.true()).where(
+            digest.in_(_listed("digests", dialect))
+        ),
+    )
+    ids = _listed("ids", dialect, uuids=True)
+    return _Statements(
+        dialect=dialect,
+        identifiers=identifiers,
+        merged_into=select(Subject.id, Subject.merged_into)
+        .where(col(Subject.id).in_(ids))
+        .where(col(Subject.merged_into).is_not(None)),
+        subjects=select(
+            Subject.id, Subject.status, Subject.restricted, Subject.marketing_objection
+        ).where(col(Subject.id).in_(ids)),
+        identifiers_of=select(
+            SubjectIdentifier.subject_id, SubjectIdentifier.kind, SubjectIdentifier.value
+        ).where(col(SubjectIdentifier.subject_id).in_(ids)),
+        suppressed=select(MarketingSuppression.digest).where(
+            digest.in_(_listed("digests", dialect))
+        ),
+    )
+
+
+def _element(pair: Any, index: int) -> Any:
+    """`pair ->> index` with the index written in (not one more bound parameter)."""
+    return pair.op("->>", return_type=sa.Text())(sa.literal_column(str(index)))
+
+
+def _listed(name: str, dialect: str, *, uuids: bool = False) -> Any:
+    """The values of the JSON list parameter `name` as a subquery for `IN`: one bound
+    value whatever the number of items, so one compiled (and on PostgreSQL prepared)
+    form serves a check of one item and one of 10,000."""
+    parameter = sa.bindparam(name, type_=sa.Text())
+    if dialect == "postgresql":
+        values = sa.func.json_array_elements_text(sa.cast(parameter, JSON))
+        element = sa.column("value", sa.Text())
+        item: Any = sa.cast(element, postgresql.UUID(as_uuid=True)) if uuids else element
+        return sa.select(item).select_from(values.table_valued("value")).scalar_subquery()
+    # SQLite keeps ids as 32 hex digits (see `_ids`).
+    return sa.select(sa.column("value")).select_from(sa.func.json_each(parameter)).scalar_subquery()
+
+
+def _ids(ids: Iterable[uuid.UUID], dialect: str) -> str:
+    return json.dumps(sorted(str(i) if dialect == "postgresql" else i.hex for i in ids))
+
+
+# From this many emails and phones on PostgreSQL, the lookup is split in two halves run
+# at once on two connections: its index probes are most of a bulk check's time, and the
+# server runs each statement on one core. Below, one statement is quicker.
+SPLIT_FROM = 2_000
+# At most two split lookups at once (a second connection each); more would not run
+# faster and would take connections that other calls need. The others run unsplit.
+_splits = threading.BoundedSemaphore(2)
+
+
+def _identifier_refusals(
+    session: Session,
+    statements: _Statements,
+    digest: Callable[[str, str], str],
+    identifiers: list[tuple[str, str]],
+) -> tuple[list[str | None], dict[tuple[str, str], str]]:
+    """The canonical form of each (kind, raw) email and phone (None: invalid), and the
+    (kind, canonical) ones that may not be used, with the reason: suppressed (an
+    objection, also of an erased subject) or of a live subject that objects or is
+    restricted."""
+    keys = _canonical(identifiers)
+    wanted = {
+        (kind, key) for (kind, _), key in zip(identifiers, keys, strict=True) if key is not None
+    }
+    pairs = sorted(wanted)  # PostgreSQL then probes its index in order
+    bind = session.get_bind()
+    if (
+        statements.dialect == "postgresql"
+        and len(pairs) >= SPLIT_FROM
+        and isinstance(bind, Engine)
+        and _splits.acquire(blocking=False)
+    ):
+        # The first half on a second read session of the same tenant (scoped by the same
+        # hook; a read session sees committed data statement by statement anyway), the
+        # second on this one, at once: PostgreSQL runs the two halves' probes on two
+        # cores.
+        half = len(pairs) // 2
+        try:
+            with (
+                new_read_session(bind, current_tenant(session)) as other,
+                ThreadPoolExecutor(1) as pool,
+            ):
+                first = pool.submit(_blocked, other, statements, digest, pairs[:half])
+                found = _blocked(session, statements, digest, pairs[half:]) + first.result()
+        finally:
+            _splits.release()
+    else:
+        found = _blocked(session, statements, digest, pairs)
+    refused: dict[tuple[str, str], str] = {}
+    for kind, value, objected in found:
+        if (kind, value) not in wanted:
+            continue  # the same text asked for as the other kind (SQLite)
+        if objected:
+            refused[(kind, value)] = _OBJECTION
         else:
-            blocked.setdefault((kind, value), RefusalReason.restricted)
-    return suppressed, blocked
+            refused.setdefault((kind, value), _RESTRICTED)
+    return keys, refused
+
+
+def _blocked(
+    session: Session,
+    statements: _Statements,
+    digest: Callable[[str, str], str],
+    pairs: list[tuple[str, str]],
+) -> list[tuple[str, str, bool]]:
+    """(kind, value, objected) of the (kind, canonical) pairs that are suppressed
+    (objected) or belong to a live subject that objects or is restricted; one round
+    trip."""
+    if not pairs:
+        return []
+    by_digest = {digest(kind, key): (kind, key) for kind, key in pairs}
+    parameters = {"digests": json.dumps(sorted(by_digest))}
+    if statements.dialect == "postgresql":
+        parameters["pairs"] = json.dumps(pairs)
+    else:
+        parameters["values"] = json.dumps(sorted({key for _, key in pairs}))
+    found: list[tuple[str, str, bool]] = []
+    for kind, value, objected in scoped_rows(session, statements.identifiers, parameters):
+        if kind == _SUPPRESSED:
+            found.append((*by_digest[value], True))
+        else:
+            found.append((kind, value, objected))
+    return found
 
 
 def _subject_reasons(
     session: Session,
-    ids: set[uuid.UUID],
+    statements: _Statements,
     digest: Callable[[str, str], str],
-    dialect: str,
-) -> dict[uuid.UUID, RefusalReason | None]:
+    ids: set[uuid.UUID],
+) -> dict[uuid.UUID, str | None]:
     """Known subjects with their refusal (None: allowed); unknown ids are absent.
 
     A subject objects by its own objection or by any suppressed email or phone (a
@@ -314,53 +350,40 @@ def _subject_reasons(
     """
     if not ids:
         return {}
+    dialect = statements.dialect
     # A merged duplicate's id answers for the subject it was merged into.
-    merged_into = dict(
-        session.execute(
-            select(Subject.id, Subject.merged_into)
-            .where(in_values(col(Subject.id), list(ids), dialect))
-            .where(col(Subject.merged_into).is_not(None))
-        ).all()
+    merged_into: dict[uuid.UUID, uuid.UUID] = dict(
+        scoped_rows(session, statements.merged_into, {"ids": _ids(ids, dialect)}).all()
     )
     own = (ids - set(merged_into)) | set(merged_into.values())
-    found = _own_reasons(session, own, digest, dialect)
-    for merged_id, target in merged_into.items():
-        if target in found:
-            found[merged_id] = found[target]
-    return found
-
-
-def _own_reasons(
-    session: Session,
-    ids: set[uuid.UUID],
-    digest: Callable[[str, str], str],
-    dialect: str,
-) -> dict[uuid.UUID, RefusalReason | None]:
-    found: dict[uuid.UUID, RefusalReason | None] = {}
-    for sid, status, restricted, objected in session.execute(
-        select(Subject.id, Subject.status, Subject.restricted, Subject.marketing_objection).where(
-            in_values(col(Subject.id), list(ids), dialect)
-        )
-    ).all():
+    found: dict[uuid.UUID, str | None] = {}
+    for sid, status, restricted, objected in scoped_rows(
+        session, statements.subjects, {"ids": _ids(own, dialect)}
+    ):
         if objected:
-            found[sid] = RefusalReason.objection
+            found[sid] = _OBJECTION
         elif status == SubjectStatus.erased:
-            found[sid] = RefusalReason.erased
+            found[sid] = _ERASED
         elif restricted:
-            found[sid] = RefusalReason.restricted
+            found[sid] = _RESTRICTED
         else:
             found[sid] = None
-    undecided = [sid for sid, reason in found.items() if reason is not RefusalReason.objection]
+    undecided = [sid for sid, reason in found.items() if reason != _OBJECTION]
     if undecided:
-        identifiers = session.execute(
-            select(
-                SubjectIdentifier.subject_id, SubjectIdentifier.kind, SubjectIdentifier.value
-            ).where(in_values(col(SubjectIdentifier.subject_id), undecided, dialect))
+        identifiers = scoped_rows(
+            session, statements.identifiers_of, {"ids": _ids(undecided, dialect)}
         ).all()
         for sid in subjects_with_suppressed(
             ((sid, kind, value) for sid, kind, value in identifiers),
             digest=digest,
-            suppressed=lambda digests: _suppressed(session, digests, dialect),
+            suppressed=lambda digests: set(
+                scoped_rows(
+                    session, statements.suppressed, {"digests": json.dumps(sorted(digests))}
+                ).scalars()
+            ),
         ):
-            found[sid] = RefusalReason.objection
+            found[sid] = _OBJECTION
+    for merged_id, target in merged_into.items():
+        if target in found:
+            found[merged_id] = found[target]
     return found

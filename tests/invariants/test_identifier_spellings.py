@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Callable
 
 import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.subjects.identifiers import normalise_email, normalise_phone
+from app.subjects.identifiers import (
+    _canonical_phone,
+    _parsed_phone,
+    normalise_email,
+    normalise_phone,
+)
 from tests.conftest import Api
 
 PROPERTY = settings(max_examples=1000, deadline=None, derandomize=True)
@@ -161,6 +167,28 @@ def test_every_spelling_of_a_phone_is_one_canonical_form(number: tuple[str, list
         return
     assert normalise_phone(e164) == e164
     assert {normalise_phone(s) for s in spellings} == {e164}
+
+
+def _outcome(canonical: Callable[[str, str], str], value: str) -> str | None:
+    try:
+        return canonical(value, "SE")
+    except ValueError:
+        return None
+
+
+@PROPERTY
+@given(
+    st.one_of(
+        SWEDISH_MOBILE,
+        SWEDISH_GEOGRAPHIC,
+        st.text("0123456789", min_size=1, max_size=14).filter(lambda d: d[0] != "0"),
+    )
+)
+def test_the_e164_shortcut_agrees_with_the_parser(nsn: str) -> None:
+    # Default-region numbers written in E.164 skip the parser (bulk checks); valid or
+    # not, they must come out as the parser says.
+    value = f"+46{nsn}"
+    assert _outcome(_canonical_phone.__wrapped__, value) == _outcome(_parsed_phone, value)
 
 
 @pytest.mark.parametrize(

@@ -261,9 +261,15 @@ def _held(
         ):
             if sid in held:
                 held[sid].identifiers.add((kind, value))
-    key = col(Record.subject_id)
-    columns = [key, col(Record.category), col(Record.origin), col(Record.source), col(Record.data)]
-    for sid, category, origin, source, data in _matching(session, key, ids, columns):
+    owner = col(Record.subject_id)
+    columns = [
+        owner,
+        col(Record.category),
+        col(Record.origin),
+        col(Record.source),
+        col(Record.data),
+    ]
+    for sid, category, origin, source, data in _matching(session, owner, ids, columns):
         held[sid].records[(category, origin, source, _canonical(data))] += 1
     return held
 

@@ -282,18 +282,40 @@ def _adds_nothing(line: _Valid, held: _Held) -> bool:
     )
 
 
+@dataclass
+class ParsedBatch:
+    """A batch of lines validated, before any of it is looked up or stored."""
+
+    valid: list[_Valid]
+    failures: list[LineFailure]
+
+
+def parse_lines(lines: Sequence[Line], *, max_line_bytes: int) -> ParsedBatch:
+    """Validate a batch's lines (no database: it may run while the batch before is
+    being stored)."""
+    batch = ParsedBatch([], [])
+    for line in lines:
+        parsed = parse_line(line, max_line_bytes=max_line_bytes)
+        if isinstance(parsed, LineFailure):
+            batch.failures.append(parsed)
+        else:
+            batch.valid.append(parsed)
+    return batch
+
+
 def import_lines(
     session: Session, lines: Sequence[Line], *, hash_secret: str, max_line_bytes: int
 ) -> BatchResult:
     """Import one batch of lines in the session's transaction (the caller commits)."""
-    result = BatchResult()
-    valid: list[_Valid] = []
-    for line in lines:
-        parsed = parse_line(line, max_line_bytes=max_line_bytes)
-        if isinstance(parsed, LineFailure):
-            result.failures.append(parsed)
-        else:
-            valid.append(parsed)
+    return import_parsed(
+        session, parse_lines(lines, max_line_bytes=max_line_bytes), hash_secret=hash_secret
+    )
+
+
+def import_parsed(session: Session, batch: ParsedBatch, *, hash_secret: str) -> BatchResult:
+    """Import one validated batch in the session's transaction (the caller commits)."""
+    result = BatchResult(failures=list(batch.failures))
+    valid = batch.valid
     if not valid:
         return result
 

@@ -152,9 +152,11 @@ async def import_subjects(
             ImportFailure(line=f.line, errors=f.errors) for f in result.failures[:room]
         )
 
-    # Batch n is stored (its transaction mostly waits for the database) while batch n+1
-    # is read and validated, in a thread of its own; batch n+1 is stored only once
-    # batch n is committed, so it sees what batch n stored.
+    # PostgreSQL: batch n is stored (its transaction mostly waits for the server) while
+    # batch n+1 is read and validated, in a thread of its own; batch n+1 is stored only
+    # once batch n is committed, so it sees what batch n stored. SQLite works in this
+    # process: validating beside it would only contend for the GIL, so one at a time.
+    overlap = engine.dialect.name != "sqlite"
     batch: list[Line] = []
     storing: asyncio.Future[BatchResult] | None = None
     try:
@@ -167,6 +169,8 @@ async def import_subjects(
             if storing is not None:
                 account(await storing)
             storing = asyncio.ensure_future(_store(request, principal, engine, parsed))
+            if not overlap:
+                await asyncio.wait([storing])
         if batch or storing is None:  # (an empty body is audited too)
             parsed = await anyio.to_thread.run_sync(parse, batch)
             if storing is not None:

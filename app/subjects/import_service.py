@@ -160,8 +160,8 @@ def _matching(
     generic plan, by a linear search): seconds per batch after a few hundred thousand
     references, growing with every batch. Here the values are `unnest`ed and each is
     looked up in a LATERAL subquery that `OFFSET 0` keeps the planner from flattening
-    into a join, so the plan is a nested loop of index lookups on every key column,
-    one array parameter however many values. SQLite: `IN` lists, in chunks.
+    into a join, so the plan is a nested loop of one index lookup per value, with one
+    array parameter however many values. SQLite: `IN` lists, in chunks.
     """
     if not values:
         return []

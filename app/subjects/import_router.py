@@ -7,6 +7,7 @@ line here (`import_service.parse_line`) instead.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from functools import partial
 from typing import Annotated
@@ -28,7 +29,14 @@ from app.core.errors import (
 )
 from app.core.security import Principal
 from app.subjects.import_body import NDJSON, ndjson_lines
-from app.subjects.import_service import BATCH_LINES, BatchResult, Line, import_lines
+from app.subjects.import_service import (
+    BATCH_LINES,
+    BatchResult,
+    Line,
+    ParsedBatch,
+    import_parsed,
+    parse_lines,
+)
 from app.subjects.schemas import (
     CONTACT_EXAMPLE,
     MAX_LISTED_IMPORT_FAILURES,
@@ -133,13 +141,9 @@ async def import_subjects(
     settings = request.app.state.settings
     engine: Engine = request.app.state.engine
     report = ImportReport(created=0, unchanged=0, failed=[], failed_count=0)
-    batch: list[Line] = []
-    batches = 0
+    parse = partial(parse_lines, max_line_bytes=settings.max_body_bytes)
 
-    async def flush() -> None:
-        nonlocal batches
-        result = await _store(request, principal, engine, batch)
-        batches += 1
+    def account(result: BatchResult) -> None:
         report.created += result.created
         report.unchanged += result.unchanged
         report.failed_count += len(result.failures)
@@ -147,20 +151,47 @@ async def import_subjects(
         report.failed.extend(
             ImportFailure(line=f.line, errors=f.errors) for f in result.failures[:room]
         )
-        batch.clear()
 
-    async for line in ndjson_lines(request.stream(), max_line_bytes=settings.max_body_bytes):
-        batch.append(line)
-        if len(batch) >= BATCH_LINES:
-            await flush()
-    if batch or not batches:
-        await flush()  # an empty body is audited too
+    # PostgreSQL: batch n is stored (its transaction mostly waits for the server) while
+    # batch n+1 is read and validated, in a thread of its own; batch n+1 is stored only
+    # once batch n is committed, so it sees what batch n stored. SQLite works in this
+    # process: validating beside it would only contend for the GIL, so one at a time.
+    overlap = engine.dialect.name != "sqlite"
+    batch: list[Line] = []
+    storing: asyncio.Future[BatchResult] | None = None
+    try:
+        async for line in ndjson_lines(request.stream(), max_line_bytes=settings.max_body_bytes):
+            batch.append(line)
+            if len(batch) < BATCH_LINES:
+                continue
+            parsed = await anyio.to_thread.run_sync(parse, batch)
+            batch = []
+            if storing is not None:
+                account(await storing)
+            storing = asyncio.ensure_future(_store(request, principal, engine, parsed))
+            if not overlap:
+                await asyncio.wait([storing])
+        if batch or storing is None:  # (an empty body is audited too)
+            parsed = await anyio.to_thread.run_sync(parse, batch)
+            if storing is not None:
+                account(await storing)
+            storing = asyncio.ensure_future(_store(request, principal, engine, parsed))
+        account(await storing)
+    finally:
+        if storing is not None:
+            # The body broke off (or the client left) while a batch was being stored:
+            # its transaction runs to its end either way; wait for it, and let the
+            # error that broke the request off be the one answered.
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([storing])
+            if not storing.cancelled():
+                storing.exception()
     request.state.audited = True
     return report
 
 
 async def _store(
-    request: Request, principal: Principal, engine: Engine, lines: list[Line]
+    request: Request, principal: Principal, engine: Engine, batch: ParsedBatch
 ) -> BatchResult:
     """One batch in its own write transaction, committed with its audit event.
 
@@ -172,10 +203,9 @@ async def _store(
         _transaction,
         engine,
         principal,
-        lines,
+        batch,
         clock=request.app.state.clock,
         hash_secret=settings.hash_secret,
-        max_line_bytes=settings.max_body_bytes,
         request_id=request.state.request_id,
     )
     async with write_turn(engine, timeout=settings.db_lock_timeout_seconds):
@@ -193,19 +223,16 @@ async def _store(
 def _transaction(
     engine: Engine,
     principal: Principal,
-    lines: list[Line],
+    batch: ParsedBatch,
     *,
     clock: object,
     hash_secret: str,
-    max_line_bytes: int,
     request_id: str,
 ) -> BatchResult:
     with new_tenant_session(engine, principal.tenant) as session:
         session.info[SESSION_CLOCK_KEY] = clock
         begin_write(session)
-        result = import_lines(
-            session, lines, hash_secret=hash_secret, max_line_bytes=max_line_bytes
-        )
+        result = import_parsed(session, batch, hash_secret=hash_secret)
         record_event(
             session,
             actor=principal.actor,

@@ -146,33 +146,54 @@ def _chunks(values: Sequence[Any], size: int = _LOOKUP_CHUNK) -> Iterable[Sequen
         yield values[start : start + size]
 
 
-def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
-    """`column IN (values)`; on PostgreSQL `= ANY(array)`, one parameter however many
-    values (a statement compiled once, not one bound parameter per value)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
+def _matching(
+    session: Session, key: Any, values: Sequence[Any], columns: Sequence[Any], *criteria: Any
+) -> list[Any]:
+    """The rows of `columns` (of one table) whose `key` is one of `values` and that meet
+    `criteria`; the session's tenant scoping applies as to any query.
 
-        item_type = column.type if not isinstance(column.type, sa.Uuid) else sa.Uuid()
-        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item_type)))
-    return column.in_(list(values))
+    PostgreSQL: one probe of `key`'s index per value, whatever the planner's statistics
+    say. The obvious `key = ANY(:values)` leaves the plan to them, and on a table that
+    grows during an import (its statistics still say "empty" until the next ANALYZE)
+    the planner takes the tenant's part of the (tenant, system, ref) index as one row,
+    reads all of it and filters it against the whole array (with a prepared statement's
+    generic plan, by a linear search): seconds per batch after a few hundred thousand
+    references, growing with every batch. Here the values are `unnest`ed and each is
+    looked up in a LATERAL subquery that `OFFSET 0` keeps the planner from flattening
+    into a join, so the plan is a nested loop of one index lookup per value, with one
+    array parameter however many values. SQLite: `IN` lists, in chunks.
+    """
+    if not values:
+        return []
+    if session.get_bind().dialect.name != "postgresql":
+        return [
+            row
+            for chunk in _chunks(values)
+            for row in session.execute(
+                sa.select(*columns).where(key.in_(list(chunk)), *criteria)
+            ).all()
+        ]
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    item_type = key.type if not isinstance(key.type, sa.Uuid) else sa.Uuid()
+    wanted = (
+        sa.func.unnest(sa.bindparam("wanted", list(values), type_=ARRAY(item_type)))
+        .table_valued("value")
+        .render_derived(name="wanted")
+    )
+    found = (
+        sa.select(*columns)
+        .where(key == wanted.c.value, *criteria)
+        .offset(sa.literal_column("0"))
+        .lateral("found")
+    )
+    return list(session.execute(sa.select(*found.c).select_from(wanted).join(found, sa.true())))
 
 
 def _suppressed(session: Session, digests: Sequence[str]) -> set[str]:
     """Which of the digests are suppressed in the tenant (as `suppressed_digests`)."""
-    found: set[str] = set()
-    for chunk in _chunks(sorted(set(digests)), _chunk_size(session)):
-        found.update(
-            session.exec(
-                select(MarketingSuppression.digest).where(
-                    _one_of(session, col(MarketingSuppression.digest), chunk)
-                )
-            ).all()
-        )
-    return found
-
-
-def _chunk_size(session: Session) -> int:
-    return 10_000 if session.get_bind().dialect.name == "postgresql" else _LOOKUP_CHUNK
+    digest = col(MarketingSuppression.digest)
+    return {row[0] for row in _matching(session, digest, sorted(set(digests)), [digest])}
 
 
 def _known_refs(session: Session, refs: Sequence[RefKey]) -> dict[RefKey, uuid.UUID]:
@@ -181,15 +202,16 @@ def _known_refs(session: Session, refs: Sequence[RefKey]) -> dict[RefKey, uuid.U
     for system, ref in refs:
         by_system.setdefault(system, set()).add(ref)
     found: dict[RefKey, uuid.UUID] = {}
+    key = col(ExternalRef.ref)
     for system, wanted in sorted(by_system.items()):
-        # One system and a list of ids: a range of the (tenant, system, ref) index.
-        for chunk in _chunks(sorted(wanted), _chunk_size(session)):
-            rows = session.exec(
-                select(ExternalRef.ref, ExternalRef.subject_id).where(
-                    ExternalRef.system == system, _one_of(session, col(ExternalRef.ref), chunk)
-                )
-            ).all()
-            found.update({(system, ref): sid for ref, sid in rows})
+        rows = _matching(
+            session,
+            key,
+            sorted(wanted),
+            [key, col(ExternalRef.subject_id)],
+            col(ExternalRef.system) == system,
+        )
+        found.update({(system, ref): sid for ref, sid in rows})
     return found
 
 
@@ -203,36 +225,52 @@ class _Held:
     records: Counter[RecordKey] = field(default_factory=Counter)
 
 
-def _held(session: Session, subject_ids: set[uuid.UUID]) -> dict[uuid.UUID, _Held]:
-    held: dict[uuid.UUID, _Held] = {sid: _Held() for sid in subject_ids}
-    for chunk in _chunks(sorted(subject_ids)):
-        ids = list(chunk)
-        for sid, status in session.exec(
-            select(Subject.id, Subject.status).where(col(Subject.id).in_(ids))
-        ).all():
-            held[sid].status = status
-        for sid, kind, value in session.exec(
-            select(
-                SubjectIdentifier.subject_id, SubjectIdentifier.kind, SubjectIdentifier.value
-            ).where(col(SubjectIdentifier.subject_id).in_(ids))
-        ).all():
-            held[sid].identifiers.add((kind, value))
-        for sid, system, ref in session.exec(
-            select(ExternalRef.subject_id, ExternalRef.system, ExternalRef.ref).where(
-                col(ExternalRef.subject_id).in_(ids)
-            )
-        ).all():
-            held[sid].refs.add((system, ref))
-        for sid, category, origin, source, data in session.execute(
-            sa.select(
-                col(Record.subject_id),
-                col(Record.category),
-                col(Record.origin),
-                col(Record.source),
-                col(Record.data),
-            ).where(col(Record.subject_id).in_(ids))
-        ).all():
-            held[sid].records[(category, origin, source, _canonical(data))] += 1
+def _held(
+    session: Session, known: dict[RefKey, uuid.UUID], lines: Sequence[_Valid]
+) -> dict[uuid.UUID, _Held]:
+    """What the owners of the known references hold, as far as the lines can ask.
+
+    Every lookup is by a whole index key (`_matching`): a subject by its id, its
+    identifiers by (tenant, kind, value) — only the lines' own identifiers matter — and
+    its records by subject. Its references are `known` already: a reference is unique
+    in the tenant, so a line's reference the owner holds is one of them.
+    """
+    held: dict[uuid.UUID, _Held] = {sid: _Held() for sid in set(known.values())}
+    if not held:
+        return held
+    for ref, sid in known.items():
+        held[sid].refs.add(ref)
+    ids = sorted(held)
+    for sid, status in _matching(
+        session, col(Subject.id), ids, [col(Subject.id), col(Subject.status)]
+    ):
+        held[sid].status = status
+    asked: dict[str, set[str]] = {}
+    for line in lines:
+        if any(ref in known for ref in line.refs):
+            for kind, value in line.identifiers:
+                asked.setdefault(kind, set()).add(value)
+    key = col(SubjectIdentifier.value)
+    for kind, values in sorted(asked.items()):
+        for sid, value in _matching(
+            session,
+            key,
+            sorted(values),
+            [col(SubjectIdentifier.subject_id), key],
+            col(SubjectIdentifier.kind) == kind,
+        ):
+            if sid in held:
+                held[sid].identifiers.add((kind, value))
+    owner = col(Record.subject_id)
+    columns = [
+        owner,
+        col(Record.category),
+        col(Record.origin),
+        col(Record.source),
+        col(Record.data),
+    ]
+    for sid, category, origin, source, data in _matching(session, owner, ids, columns):
+        held[sid].records[(category, origin, source, _canonical(data))] += 1
     return held
 
 
@@ -244,23 +282,45 @@ def _adds_nothing(line: _Valid, held: _Held) -> bool:
     )
 
 
+@dataclass
+class ParsedBatch:
+    """A batch of lines validated, before any of it is looked up or stored."""
+
+    valid: list[_Valid]
+    failures: list[LineFailure]
+
+
+def parse_lines(lines: Sequence[Line], *, max_line_bytes: int) -> ParsedBatch:
+    """Validate a batch's lines (no database: it may run while the batch before is
+    being stored)."""
+    batch = ParsedBatch([], [])
+    for line in lines:
+        parsed = parse_line(line, max_line_bytes=max_line_bytes)
+        if isinstance(parsed, LineFailure):
+            batch.failures.append(parsed)
+        else:
+            batch.valid.append(parsed)
+    return batch
+
+
 def import_lines(
     session: Session, lines: Sequence[Line], *, hash_secret: str, max_line_bytes: int
 ) -> BatchResult:
     """Import one batch of lines in the session's transaction (the caller commits)."""
-    result = BatchResult()
-    valid: list[_Valid] = []
-    for line in lines:
-        parsed = parse_line(line, max_line_bytes=max_line_bytes)
-        if isinstance(parsed, LineFailure):
-            result.failures.append(parsed)
-        else:
-            valid.append(parsed)
+    return import_parsed(
+        session, parse_lines(lines, max_line_bytes=max_line_bytes), hash_secret=hash_secret
+    )
+
+
+def import_parsed(session: Session, batch: ParsedBatch, *, hash_secret: str) -> BatchResult:
+    """Import one validated batch in the session's transaction (the caller commits)."""
+    result = BatchResult(failures=list(batch.failures))
+    valid = batch.valid
     if not valid:
         return result
 
     known = _known_refs(session, [ref for line in valid for ref in line.refs])
-    held = _held(session, set(known.values()))
+    held = _held(session, known, valid)
     to_create: list[_Valid] = []
     # References taken by an earlier line of this batch, and what that line said.
     batch_refs: dict[RefKey, _Valid] = {}

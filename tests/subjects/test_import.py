@@ -320,3 +320,21 @@ def test_lines_split_across_chunks() -> None:
         return [(ln.number, ln.raw) async for ln in ndjson_lines(chunks(), max_line_bytes=20)]
 
     assert asyncio.run(read()) == [(1, b'{"a":1}'), (3, b"{}"), (4, None), (5, b"{}")]
+
+
+def test_a_batch_sees_what_the_batch_before_it_stored(api: Api) -> None:
+    # Batch n+1 is validated while batch n is stored, but looked up only once batch n
+    # is committed: a reference of batch n repeated in batch n+1 is already known.
+    first = line(0)
+    other = line(1, emails=["someone.else@example.se"])
+    body = ndjson(*(line(n) for n in range(BATCH_LINES)), first, other)
+    response = run_import(api, body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["created"], answer["unchanged"], answer["failed_count"]) == (
+        BATCH_LINES,
+        1,
+        1,
+    )
+    assert [f["line"] for f in answer["failed"]] == [BATCH_LINES + 2]
+    assert api.row_counts()["subject"] == BATCH_LINES

@@ -22,6 +22,14 @@ class Subject(Versioned, TenantScoped, table=True):
     __table_args__ = (
         # The subjects still to be informed (Art 13/14), oldest first, per tenant.
         sa.Index("ix_subject_tenant_id_notice_given_at_id", "tenant_id", "notice_given_at", "id"),
+        # The few subjects a marketing check must refuse by their own flags: the check
+        # probes this small index for each identifier found, not the whole key.
+        sa.Index(
+            "ix_subject_id_restricted_or_objecting",
+            "id",
+            postgresql_where=sa.text("restricted OR marketing_objection"),
+            sqlite_where=sa.text("restricted OR marketing_objection"),
+        ),
     )
 
     id: uuid.UUID = id_field()
@@ -60,12 +68,20 @@ class SubjectIdentifier(TenantScoped, table=True):
 
     __tablename__ = "subject_identifier"
     __table_args__ = (
+        # Also serves lookups by subject (its leading column).
         sa.UniqueConstraint("subject_id", "kind", "value"),
-        sa.Index("ix_subject_identifier_tenant_id_kind_value", "tenant_id", "kind", "value"),
+        # Lookups by identifier; with the subject in the index they read no table rows.
+        sa.Index(
+            "ix_subject_identifier_tenant_id_kind_value_subject_id",
+            "tenant_id",
+            "kind",
+            "value",
+            "subject_id",
+        ),
     )
 
     id: uuid.UUID = id_field()
-    subject_id: uuid.UUID = Field(foreign_key="subject.id", ondelete="CASCADE", index=True)
+    subject_id: uuid.UUID = Field(foreign_key="subject.id", ondelete="CASCADE")
     kind: str = Field(max_length=16)
     value: str = Field(max_length=320)
     created_at: datetime = timestamp_field()

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -30,10 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jose import jwk, jwt
-from jose.exceptions import JOSEError
+from jose.utils import is_pem_format, is_ssh_key
 
 from app.core.clock import utcnow
 from app.core.config import TENANT_PATTERN as TENANT_PATTERN  # the `tenant` claim's form
@@ -242,6 +240,9 @@ def _load_pem(value: str) -> tuple[str, str]:
     text = value.strip()
     if not text.startswith("-----BEGIN"):
         text = Path(text).read_text().strip()
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     key = serialization.load_pem_public_key(text.encode())
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", text
@@ -427,11 +428,27 @@ def _json_segment(segment: str) -> dict[str, Any]:
     return value
 
 
+_HMAC_DIGESTS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
 def _signature_matches(key: Any, alg: str, signing_input: bytes, signature: bytes) -> bool:
+    digest = _HMAC_DIGESTS.get(alg)
+    if digest is not None:
+        # HS256/384/512 (RFC 7518 3.2) with the standard library's HMAC, as python-jose's
+        # HMAC key computes it: python-jose loads `cryptography` (about 10 MB in every
+        # serving process) for the RSA and EC keys only an RS*/ES* token needs.
+        secret = key.encode() if isinstance(key, str) else key
+        # What python-jose refuses as an HMAC secret: an asymmetric key or certificate.
+        if not isinstance(secret, bytes) or is_pem_format(secret) or is_ssh_key(secret):
+            return False
+        return hmac.compare_digest(hmac.new(secret, signing_input, digest).digest(), signature)
+    from jose import jwk
+    from jose.exceptions import JOSEError
+
     try:
         return bool(jwk.construct(key, alg).verify(signing_input, signature))
     except (JOSEError, ValueError, TypeError):
-        # A key that cannot be used with this algorithm (e.g. a PEM as HMAC secret).
+        # A key that cannot be used with this algorithm.
         return False
 
 
@@ -499,4 +516,6 @@ def mint_token(
         "nbf": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
     }
+    from jose import jwt
+
     return jwt.encode(claims, secret, algorithm=algorithm)

@@ -199,3 +199,31 @@ def test_the_serving_process_without_a_rate_limit_imports_no_rate_limiter(tmp_pa
             check=True,
         )
         assert done.stdout.strip() == loaded, limit
+
+
+def test_hs256_tokens_are_verified_without_loading_cryptography(tmp_path: Path) -> None:
+    """Memory: HMAC signatures are checked with the standard library; python-jose's key
+    classes (and `cryptography`, about 10 MB) load only for RS*/ES* keys."""
+    code = (
+        "import sys\n"
+        "from app.core.config import get_settings\n"
+        "from app.core.security import TokenVerifier, mint_token\n"
+        "from app.main import create_app\n"
+        "create_app()\n"
+        "settings = get_settings()\n"
+        "token = mint_token(settings, tenant='t', sub='s', scopes=['subjects:read'])\n"
+        "for name in [m for m in sys.modules if m.startswith(('jose', 'cryptography'))]:\n"
+        "    del sys.modules[name]  # minting loaded them; verifying must not\n"
+        "principal = TokenVerifier(settings).verify(token)\n"
+        "print(principal.tenant, 'jose.jwk' in sys.modules,\n"
+        "      'cryptography.hazmat.bindings._rust' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=child_env(HOME=str(tmp_path), PRIVACY_DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.split() == ["t", "False", "False"], done.stderr[-2000:]

@@ -67,6 +67,7 @@ from app.subjects.import_router import router as subjects_import_router
 from app.subjects.router import router as subjects_router
 
 VERSION = "0.1.0"
+READ_THREADS = 8  # at most; fewer if the general pool is smaller (SQLite: 4)
 GC_THRESHOLDS = (50_000, 20, 100)  # young, middle, old; the default is (700, 10, 10)
 logger = logging.getLogger("app")
 
@@ -180,10 +181,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    # The short reads' own threads (`app.core.deps.run_read`), started as needed; as
-    # many as the general pool has (set in `lifespan`).
+    # The short reads' own threads (`app.core.deps.run_read`), started as needed. Few:
+    # a short read is mostly Python holding the GIL, and its round trips to PostgreSQL
+    # are short; each thread costs memory (its stack and malloc arena).
     app.state.read_threads = ThreadPoolExecutor(
-        settings.worker_threads or (4 if settings.is_sqlite else 40), thread_name_prefix="read"
+        min(READ_THREADS, settings.worker_threads or (4 if settings.is_sqlite else 40)),
+        thread_name_prefix="read",
     )
     app.state.verifier = TokenVerifier(settings)
     app.state.gdpr_verifier = gdpr_verifier(settings)  # None: the GDPR API answers 404

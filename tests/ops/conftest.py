@@ -280,6 +280,12 @@ class TcpProxy:
         await asyncio.gather(
             self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
         )
+        self._writers -= {writer, upstream_writer}
+
+    @property
+    def connections(self) -> int:
+        """How many connections it is forwarding now."""
+        return len(self._writers) // 2
 
     async def _start(self) -> None:
         self._server = await asyncio.start_server(self._connect, "127.0.0.1", self.port)

@@ -52,11 +52,14 @@ def proxied(database: Database) -> Iterator[tuple[str, TcpProxy]]:
 def test_connections_killed_while_idle_are_replaced_without_an_error(
     proxied: tuple[str, TcpProxy], database: Database
 ) -> None:
-    base, _ = proxied
+    base, proxy = proxied
     with client(base, new_tenant()) as crm:
         subject = crm.post("/v1/subjects", json={"emails": ["ida@example.se"]}).json()
         assert crm.get(f"/v1/subjects/{subject['id']}").status_code == 200
         assert database.terminate_service_connections() >= 1
+        # pg_terminate_backend only signals: wait until the server has closed them and
+        # the proxy has passed that on (idle connections the service has been told of).
+        _wait_for(lambda: True if proxy.connections == 0 else None)
         # The pool finds the dead connections before use and opens new ones.
         assert crm.get(f"/v1/subjects/{subject['id']}").status_code == 200
         assert crm.post("/v1/subjects", json={"emails": ["jan@example.se"]}).status_code == 201

@@ -100,7 +100,7 @@ def merge_subjects(
     if target is None:
         raise NotFound("No subject with this id.")
     if target.status == SubjectStatus.merged:
-        raise SubjectMerged(target)
+        raise SubjectMerged(target.id, target.merged_into)
     if target.status == SubjectStatus.erased:
         raise Conflict("The subject has been erased; nothing can be merged into it.")
     check_if_match(if_match, target.version)

@@ -82,13 +82,6 @@ _RECORD = sa.select(
 )
 
 
-class _MergedSubject:
-    """What `SubjectMerged` reads of a subject."""
-
-    def __init__(self, subject_id: uuid.UUID, merged_into: uuid.UUID):
-        self.id, self.merged_into = subject_id, merged_into
-
-
 def read_subject(session: Session, subject_id: uuid.UUID, *, hash_secret: str) -> SubjectPublic:
     """The API view of a subject: 404 if unknown (or another tenant's), 308 if merged."""
     rows = scoped_rows(session, _SUBJECT, {"subject_id": subject_id}).all()
@@ -96,7 +89,7 @@ def read_subject(session: Session, subject_id: uuid.UUID, *, hash_secret: str) -
         raise NotFound("No subject with this id.")
     first = rows[0]
     if first.status == SubjectStatus.merged:
-        raise SubjectMerged(_MergedSubject(subject_id, first.merged_into))  # type: ignore[arg-type]
+        raise SubjectMerged(subject_id, first.merged_into)
     identifiers = [(row.kind, row.value) for row in rows if row.kind is not None]
     objecting = first.marketing_objection
     if not objecting and identifiers:

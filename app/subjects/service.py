@@ -46,12 +46,12 @@ class SubjectMerged(PermanentRedirect):
     slug = "subject-merged"
     title = "Subject merged"
 
-    def __init__(self, subject: Subject):
-        assert subject.merged_into is not None
+    def __init__(self, subject_id: uuid.UUID, merged_into: uuid.UUID | None):
+        assert merged_into is not None
         super().__init__(
-            f"The subject was merged into subject {subject.merged_into}.",
-            old_id=str(subject.id),
-            new_id=str(subject.merged_into),
+            f"The subject was merged into subject {merged_into}.",
+            old_id=str(subject_id),
+            new_id=str(merged_into),
         )
 
 
@@ -67,7 +67,7 @@ def get_subject(session: Session, subject_id: uuid.UUID) -> Subject:
     if subject is None:
         raise NotFound("No subject with this id.")
     if subject.status == SubjectStatus.merged:
-        raise SubjectMerged(subject)
+        raise SubjectMerged(subject.id, subject.merged_into)
     return subject
 
 
@@ -81,7 +81,7 @@ def get_locked_subject(session: Session, subject_id: uuid.UUID) -> Subject:
     if subject is None:
         raise NotFound("No subject with this id.")
     if subject.status == SubjectStatus.merged:
-        raise SubjectMerged(subject)
+        raise SubjectMerged(subject.id, subject.merged_into)
     return subject
 
 

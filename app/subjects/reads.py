@@ -22,8 +22,8 @@ from app.core.db import current_tenant, scoped_rows
 from app.core.errors import NotFound
 from app.objections.models import Objection
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
-from app.subjects.schemas import ExternalRefPublic, RecordPublic, SubjectPublic, SubjectStatus
-from app.subjects.service import EMAIL, PHONE, SubjectMerged, record_restricted
+from app.subjects.schemas import RecordPublic, SubjectPublic, SubjectStatus
+from app.subjects.service import SubjectMerged, public_view, record_restricted
 from app.subjects.suppression import MarketingSuppression, digester
 
 _SUBJECT_ID: Any = sa.bindparam("subject_id")
@@ -97,22 +97,13 @@ def read_subject(session: Session, subject_id: uuid.UUID, *, hash_secret: str) -
         digests = [digest(kind, value) for kind, value in identifiers]
         objecting = scoped_rows(session, _SUPPRESSED, {"digests": digests}).first() is not None
     parts = scoped_rows(session, _REFS_AND_PURPOSES, {"subject_id": subject_id}).all()
-    refs = [ExternalRefPublic(system=row.a, id=row.b) for row in parts if row.part == "ref"]
-    purposes = {row.a for row in parts if row.part == "purpose"}
-    return SubjectPublic(
-        id=subject_id,
-        status=SubjectStatus(first.status),
-        emails=[value for kind, value in identifiers if kind == EMAIL],
-        phones=[value for kind, value in identifiers if kind == PHONE],
-        external_refs=refs,
-        restricted=first.restricted,
-        marketing_objection=objecting,
-        restricted_purposes=sorted(purposes),
-        notice_given_at=first.notice_given_at,
-        merged_into=first.merged_into,
-        version=first.version,
-        created_at=first.created_at,
-        updated_at=first.updated_at,
+    return public_view(
+        first,
+        subject_id=subject_id,
+        identifiers=identifiers,
+        external_refs=[(row.a, row.b) for row in parts if row.part == "ref"],
+        objecting=objecting,
+        restricted_purposes=sorted({row.a for row in parts if row.part == "purpose"}),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -344,18 +345,40 @@ def subject_public(
     subject: Subject, *, objecting: bool, restricted_purposes: Sequence[str] = ()
 ) -> SubjectPublic:
     """The API view of a subject whose objection was already worked out."""
+    return public_view(
+        subject,
+        subject_id=subject.id,
+        identifiers=[(i.kind, i.value) for i in subject.identifiers],
+        external_refs=[(r.system, r.ref) for r in subject.external_refs],
+        objecting=objecting or subject.marketing_objection,
+        restricted_purposes=restricted_purposes,
+    )
+
+
+def public_view(
+    fields: Any,
+    *,
+    subject_id: uuid.UUID,
+    identifiers: Iterable[tuple[str, str]],
+    external_refs: Iterable[tuple[str, str]],
+    objecting: bool,
+    restricted_purposes: Sequence[str],
+) -> SubjectPublic:
+    """The API view of a subject from its own columns (`fields`: a `Subject` or a row
+    with the same names), its (kind, value) identifiers and (system, id) references."""
+    identifiers = list(identifiers)
     return SubjectPublic(
-        id=subject.id,
-        status=SubjectStatus(subject.status),
-        emails=[i.value for i in subject.identifiers if i.kind == EMAIL],
-        phones=[i.value for i in subject.identifiers if i.kind == PHONE],
-        external_refs=[ExternalRefPublic(system=r.system, id=r.ref) for r in subject.external_refs],
-        restricted=subject.restricted,
-        marketing_objection=objecting or subject.marketing_objection,
+        id=subject_id,
+        status=SubjectStatus(fields.status),
+        emails=[value for kind, value in identifiers if kind == EMAIL],
+        phones=[value for kind, value in identifiers if kind == PHONE],
+        external_refs=[ExternalRefPublic(system=system, id=ref) for system, ref in external_refs],
+        restricted=fields.restricted,
+        marketing_objection=objecting,
         restricted_purposes=list(restricted_purposes),
-        notice_given_at=subject.notice_given_at,
-        merged_into=subject.merged_into,
-        version=subject.version,
-        created_at=subject.created_at,
-        updated_at=subject.updated_at,
+        notice_given_at=fields.notice_given_at,
+        merged_into=fields.merged_into,
+        version=fields.version,
+        created_at=fields.created_at,
+        updated_at=fields.updated_at,
     )

@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for `settings` (default: from the environment)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    threads = settings.worker_threads or (4 if settings.is_sqlite else 40)  # the general pool
     engine = create_db_engine(
         settings.database_url,
         echo=settings.database_echo,
@@ -146,7 +147,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threads = settings.worker_threads or (4 if settings.is_sqlite else 40)
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         workers = []
         if settings.dispatch_interval_seconds > 0:
@@ -185,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # a short read is mostly Python holding the GIL, and its round trips to PostgreSQL
     # are short; each thread costs memory (its stack and malloc arena).
     app.state.read_threads = ThreadPoolExecutor(
-        min(READ_THREADS, settings.worker_threads or (4 if settings.is_sqlite else 40)),
+        min(READ_THREADS, threads),
         thread_name_prefix="read",
     )
     app.state.verifier = TokenVerifier(settings)

@@ -259,7 +259,7 @@ async def read_session(
 
 def caller_read_session(request: Request) -> Session:
     """A read session (`new_read_session`) for the caller the guards authenticated, for
-    a handler that opens it itself (`with caller_read_session(request) as session:`):
+    a handler that opens it itself in a worker thread (`run_read`; the bulk check):
     the hot reads skip the dependency's setup and teardown around the handler."""
     principal: Principal = request.state.principal
     return new_read_session(request.app.state.engine, principal.tenant)

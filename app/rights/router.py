@@ -11,16 +11,15 @@ import anyio.to_thread
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.core.db import new_read_session
 from app.core.deps import (
     AuditedReadDep,
     ClockDep,
     SessionDep,
     UnitOfWorkDep,
     audited,
+    caller_read_session,
     requires,
     run_read,
 )
@@ -546,10 +545,9 @@ async def check_marketing(request: Request) -> Response:
     if items <= marketing.SMALL_LIST:
         payload = await run_read(request, answer)
     else:
-        engine: Engine = request.app.state.engine
 
         def large() -> bytes:
-            with new_read_session(engine, principal.tenant) as session:
+            with caller_read_session(request) as session:
                 return answer(session)
 
         payload = await anyio.to_thread.run_sync(large)

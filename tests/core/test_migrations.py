@@ -154,6 +154,18 @@ def test_heads_and_current_revisions_without_alembic_agree_with_alembic(
         empty.dispose()
 
 
+def _run_python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter with a SQLite service configured (and `env`)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=child_env(HOME=str(tmp_path), PRIVACY_DATABASE_URL=f"sqlite:///{tmp_path}/x.db", **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
 def test_the_serving_process_imports_no_migration_or_http_client_tooling(tmp_path: Path) -> None:
     """Memory: alembic (with Mako), httpx (with click, rich, pygments), Jinja2 and the
     holiday calendars are loaded only by what needs them, not by starting the app."""
@@ -165,14 +177,7 @@ def test_the_serving_process_imports_no_migration_or_http_client_tooling(tmp_pat
         "'holidays', 'psycopg') if m in sys.modules]\n"
         "print(','.join(loaded))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=child_env(HOME=str(tmp_path), PRIVACY_DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = _run_python(code, tmp_path)
     assert done.stdout.strip() == ""
 
 
@@ -186,18 +191,7 @@ def test_the_serving_process_without_a_rate_limit_imports_no_rate_limiter(tmp_pa
         "print('pyrate_limiter' in sys.modules)\n"
     )
     for limit, loaded in (("off", "False"), ("600/minute", "True")):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env=child_env(
-                HOME=str(tmp_path),
-                PRIVACY_DATABASE_URL=f"sqlite:///{tmp_path}/x.db",
-                PRIVACY_RATE_LIMIT=limit,
-            ),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
+        done = _run_python(code, tmp_path, PRIVACY_RATE_LIMIT=limit)
         assert done.stdout.strip() == loaded, limit
 
 
@@ -218,12 +212,5 @@ def test_hs256_tokens_are_verified_without_loading_cryptography(tmp_path: Path) 
         "print(principal.tenant, 'jose.jwk' in sys.modules,\n"
         "      'cryptography.hazmat.bindings._rust' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=child_env(HOME=str(tmp_path), PRIVACY_DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = _run_python(code, tmp_path)
     assert done.stdout.split() == ["t", "False", "False"], done.stderr[-2000:]

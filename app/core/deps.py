@@ -32,6 +32,7 @@ from app.audit.service import record_event
 from app.core.clock import SESSION_CLOCK_KEY, Clock
 from app.core.db import (
     READ_ONLY_KEY,
+    ScopedReader,
     begin_write,
     new_read_session,
     new_tenant_session,
@@ -257,19 +258,19 @@ async def read_session(
         session.close()
 
 
-def caller_read_session(request: Request) -> Session:
-    """A read session (`new_read_session`) for the caller the guards authenticated, for
-    a handler that opens it itself in a worker thread (`run_read`; the bulk check):
-    the hot reads skip the dependency's setup and teardown around the handler."""
+def caller_reader(request: Request) -> ScopedReader:
+    """A scoped reader (`ScopedReader`) of the caller's tenant, as the guards
+    authenticated it, for a handler that reads in a worker thread itself (`run_read`;
+    the bulk check): the hot reads skip a dependency's setup and teardown."""
     principal: Principal = request.state.principal
-    return new_read_session(request.app.state.engine, principal.tenant)
+    return ScopedReader(request.app.state.engine, principal.tenant)
 
 
-async def run_read(request: Request, read: Callable[[Session], T]) -> T:
-    """`read(session)` in a read session of the caller's tenant, in one of the app's read
-    threads (`app.state.read_threads`): the short reads other systems make all day (one
-    subject, one record, a marketing check of a few items), in one thread hop with no
-    dependency set up around the handler.
+async def run_read(request: Request, read: Callable[[ScopedReader], T]) -> T:
+    """`read(reader)` with a scoped reader of the caller's tenant (`ScopedReader`), in
+    one of the app's read threads (`app.state.read_threads`): the short reads other
+    systems make all day (one subject, one record, a marketing check of a few items),
+    in one thread hop with no dependency set up around the handler.
 
     Never on the event loop: a read that waits (a busy disk, a lock, a slow server)
     must not hold up other calls, /healthz included. The hop is asyncio's own
@@ -278,8 +279,8 @@ async def run_read(request: Request, read: Callable[[Session], T]) -> T:
     """
 
     def run() -> T:
-        with caller_read_session(request) as session:
-            return read(session)
+        with caller_reader(request) as reader:
+            return read(reader)
 
     executor: ThreadPoolExecutor = request.app.state.read_threads
     return await asyncio.get_running_loop().run_in_executor(executor, run)

@@ -21,12 +21,10 @@ from functools import cache
 from typing import Any, NamedTuple, TypedDict
 
 import sqlalchemy as sa
-from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSON
 from sqlmodel import Session, col, select
 
-from app.core.db import current_tenant, new_read_session, scoped_rows
+from app.core.db import ScopedReader, current_tenant, json_list
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.rights.schemas import CheckKind, MarketingCheckRequest, RefusalReason
@@ -93,22 +91,20 @@ class Verdict(TypedDict):
     error: str | None
 
 
-def check(
-    session: Session, body: MarketingCheckRequest, *, secret: str, tenant_id: str
-) -> list[Verdict]:
+def check(reader: ScopedReader, body: MarketingCheckRequest, *, secret: str) -> list[Verdict]:
     """A verdict per item, in the order emails, phones, subject_ids.
 
     Emails and phones are answered by one statement (`_identifier_refusals`), subject ids
     by a few more; each takes its values as one JSON list parameter, so a check of one
     item and one of 10,000 run the same prepared statements, built once per dialect.
     """
-    statements = _statements(session.get_bind().dialect.name)
-    digest = digester(secret, tenant_id)
+    statements = _statements(reader.dialect.name)
+    digest = digester(secret, reader.tenant_id)
     identifiers = [(_EMAIL, raw) for raw in body.emails] + [(_PHONE, raw) for raw in body.phones]
-    keys, refused = _identifier_refusals(session, statements, digest, identifiers)
+    keys, refused = _identifier_refusals(reader, statements, digest, identifiers)
     subject_ids = _canonical([(_SUBJECT_ID, raw) for raw in body.subject_ids])
     by_id = _subject_reasons(
-        session, statements, digest, {uuid.UUID(key) for key in subject_ids if key is not None}
+        reader, statements, digest, {uuid.UUID(key) for key in subject_ids if key is not None}
     )
     # Plain dicts (the `MarketingVerdict` shape): 10,000 models would cost more than the
     # lookups themselves.
@@ -155,8 +151,8 @@ _CANONICAL: dict[str, Callable[[str], str]] = {
 
 class _Statements(NamedTuple):
     """The check's statements for one dialect. Each takes its values as a JSON list in
-    one bound parameter; each runs through `scoped_rows`, the session's tenant filter
-    like for any other query."""
+    one bound parameter; each runs through a `ScopedReader`, with the tenant filter of
+    every other query."""
 
     dialect: str
     identifiers: Any  # (kind | "suppressed", value | digest, objected) of emails, phones
@@ -200,7 +196,7 @@ def _statements(dialect: str) -> _Statements:
         asked = (
             sa.select(kind, value, objected)
             .where(kind.in_(either))
-            .where(value.in_(_listed("values", dialect)))
+            .where(value.in_(json_list("values", dialect)))
         )
     # Emails, phones and the suppression digests in one round trip.
     identifiers = sa.union_all(
@@ -208,10 +204,10 @@ def _statements(dialect: str) -> _Statements:
             col(Subject.restricted) | objected
         ),
         sa.select(sa.literal_column(f"'{_SUPPRESSED}'", sa.String), digest, sa.true()).where(
-            digest.in_(_listed("digests", dialect))
+            digest.in_(json_list("digests", dialect))
         ),
     )
-    ids = _listed("ids", dialect, uuids=True)
+    ids = json_list("ids", dialect, uuids=True)
     return _Statements(
         dialect=dialect,
         identifiers=identifiers,
@@ -225,7 +221,7 @@ def _statements(dialect: str) -> _Statements:
             SubjectIdentifier.subject_id, SubjectIdentifier.kind, SubjectIdentifier.value
         ).where(col(SubjectIdentifier.subject_id).in_(ids)),
         suppressed=select(MarketingSuppression.digest).where(
-            digest.in_(_listed("digests", dialect))
+            digest.in_(json_list("digests", dialect))
         ),
     )
 
@@ -233,20 +229,6 @@ def _statements(dialect: str) -> _Statements:
 def _element(pair: Any, index: int) -> Any:
     """`pair ->> index` with the index written in (not one more bound parameter)."""
     return pair.op("->>", return_type=sa.Text())(sa.literal_column(str(index)))
-
-
-def _listed(name: str, dialect: str, *, uuids: bool = False) -> Any:
-    """The values of the JSON list parameter `name` as a subquery for `IN`: one bound
-    value whatever the number of items, so one compiled (and on PostgreSQL prepared)
-    form serves a check of one item and one of 10,000."""
-    parameter = sa.bindparam(name, type_=sa.Text())
-    if dialect == "postgresql":
-        values = sa.func.json_array_elements_text(sa.cast(parameter, JSON))
-        element = sa.column("value", sa.Text())
-        item: Any = sa.cast(element, postgresql.UUID(as_uuid=True)) if uuids else element
-        return sa.select(item).select_from(values.table_valued("value")).scalar_subquery()
-    # SQLite keeps ids as 32 hex digits (see `_ids`).
-    return sa.select(sa.column("value")).select_from(sa.func.json_each(parameter)).scalar_subquery()
 
 
 def _ids(ids: Iterable[uuid.UUID], dialect: str) -> str:
@@ -263,7 +245,7 @@ _splits = threading.BoundedSemaphore(2)
 
 
 def _identifier_refusals(
-    session: Session,
+    reader: ScopedReader,
     statements: _Statements,
     digest: Callable[[str, str], str],
     identifiers: list[tuple[str, str]],
@@ -277,29 +259,27 @@ def _identifier_refusals(
         (kind, key) for (kind, _), key in zip(identifiers, keys, strict=True) if key is not None
     }
     pairs = sorted(wanted)  # PostgreSQL then probes its index in order
-    bind = session.get_bind()
     if (
         statements.dialect == "postgresql"
         and len(pairs) >= SPLIT_FROM
-        and isinstance(bind, Engine)
         and _splits.acquire(blocking=False)
     ):
-        # The first half on a second read session of the same tenant (scoped by the same
-        # hook; a read session sees committed data statement by statement anyway), the
+        # The first half on a second reader of the same tenant (the same tenant filter;
+        # on PostgreSQL a reader sees committed data statement by statement anyway), the
         # second on this one, at once: PostgreSQL runs the two halves' probes on two
         # cores.
         half = len(pairs) // 2
         try:
             with (
-                new_read_session(bind, current_tenant(session)) as other,
+                ScopedReader(reader.engine, reader.tenant_id) as other,
                 ThreadPoolExecutor(1) as pool,
             ):
                 first = pool.submit(_blocked, other, statements, digest, pairs[:half])
-                found = _blocked(session, statements, digest, pairs[half:]) + first.result()
+                found = _blocked(reader, statements, digest, pairs[half:]) + first.result()
         finally:
             _splits.release()
     else:
-        found = _blocked(session, statements, digest, pairs)
+        found = _blocked(reader, statements, digest, pairs)
     refused: dict[tuple[str, str], str] = {}
     for kind, value, objected in found:
         if (kind, value) not in wanted:
@@ -312,7 +292,7 @@ def _identifier_refusals(
 
 
 def _blocked(
-    session: Session,
+    reader: ScopedReader,
     statements: _Statements,
     digest: Callable[[str, str], str],
     pairs: list[tuple[str, str]],
@@ -329,7 +309,7 @@ def _blocked(
     else:
         parameters["values"] = json.dumps(sorted({key for _, key in pairs}))
     found: list[tuple[str, str, bool]] = []
-    for kind, value, objected in scoped_rows(session, statements.identifiers, parameters):
+    for kind, value, objected in reader.rows(statements.identifiers, parameters):
         if kind == _SUPPRESSED:
             found.append((*by_digest[value], True))
         else:
@@ -338,7 +318,7 @@ def _blocked(
 
 
 def _subject_reasons(
-    session: Session,
+    reader: ScopedReader,
     statements: _Statements,
     digest: Callable[[str, str], str],
     ids: set[uuid.UUID],
@@ -353,12 +333,12 @@ def _subject_reasons(
     dialect = statements.dialect
     # A merged duplicate's id answers for the subject it was merged into.
     merged_into: dict[uuid.UUID, uuid.UUID] = dict(
-        scoped_rows(session, statements.merged_into, {"ids": _ids(ids, dialect)}).all()
+        reader.rows(statements.merged_into, {"ids": _ids(ids, dialect)})
     )
     own = (ids - set(merged_into)) | set(merged_into.values())
     found: dict[uuid.UUID, str | None] = {}
-    for sid, status, restricted, objected in scoped_rows(
-        session, statements.subjects, {"ids": _ids(own, dialect)}
+    for sid, status, restricted, objected in reader.rows(
+        statements.subjects, {"ids": _ids(own, dialect)}
     ):
         if objected:
             found[sid] = _OBJECTION
@@ -370,17 +350,16 @@ def _subject_reasons(
             found[sid] = None
     undecided = [sid for sid, reason in found.items() if reason != _OBJECTION]
     if undecided:
-        identifiers = scoped_rows(
-            session, statements.identifiers_of, {"ids": _ids(undecided, dialect)}
-        ).all()
+        identifiers = reader.rows(statements.identifiers_of, {"ids": _ids(undecided, dialect)})
         for sid in subjects_with_suppressed(
             ((sid, kind, value) for sid, kind, value in identifiers),
             digest=digest,
-            suppressed=lambda digests: set(
-                scoped_rows(
-                    session, statements.suppressed, {"digests": json.dumps(sorted(digests))}
-                ).scalars()
-            ),
+            suppressed=lambda digests: {
+                row[0]
+                for row in reader.rows(
+                    statements.suppressed, {"digests": json.dumps(sorted(digests))}
+                )
+            },
         ):
             found[sid] = _OBJECTION
     for merged_id, target in merged_into.items():

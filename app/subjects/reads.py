@@ -5,20 +5,21 @@ The general path (`service.get_subject` then `service.subject_view`) loads the s
 as an ORM object with its collections, builds each statement anew and works out its
 cache key on every call: about 1 ms a read on SQLite. Here each statement is built
 once, at import, with bound parameters; the tenant filter is the one every query gets
-(`app.core.db.scoped_rows`), added once per statement; and rows become the public model
+(`app.core.db.ScopedReader`), compiled in once per statement; and rows become the public model
 directly. The answers are the general path's: `tests/subjects/test_reads.py`
 compares both on subjects in every state.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from app.core.db import current_tenant, scoped_rows
+from app.core.db import ScopedReader, json_list
 from app.core.errors import NotFound
 from app.objections.models import Objection
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
@@ -65,9 +66,12 @@ _REFS_AND_PURPOSES: Any = sa.union_all(
         col(Objection.outcome).is_distinct_from("rejected"),
     ),
 ).order_by(sa.column("part"), sa.column("id"))
-_SUPPRESSED = select(MarketingSuppression.digest).where(
-    col(MarketingSuppression.digest).in_(sa.bindparam("digests", expanding=True))
-)
+_SUPPRESSED = {
+    dialect: select(MarketingSuppression.digest).where(
+        col(MarketingSuppression.digest).in_(json_list("digests", dialect))
+    )
+    for dialect in ("sqlite", "postgresql")
+}
 _RECORD = sa.select(
     col(Record.id),
     col(Record.subject_id),
@@ -82,9 +86,9 @@ _RECORD = sa.select(
 )
 
 
-def read_subject(session: Session, subject_id: uuid.UUID, *, hash_secret: str) -> SubjectPublic:
+def read_subject(reader: ScopedReader, subject_id: uuid.UUID, *, hash_secret: str) -> SubjectPublic:
     """The API view of a subject: 404 if unknown (or another tenant's), 308 if merged."""
-    rows = scoped_rows(session, _SUBJECT, {"subject_id": subject_id}).all()
+    rows = reader.rows(_SUBJECT, {"subject_id": subject_id})
     if not rows:
         raise NotFound("No subject with this id.")
     first = rows[0]
@@ -93,10 +97,10 @@ def read_subject(session: Session, subject_id: uuid.UUID, *, hash_secret: str) -
     identifiers = [(row.kind, row.value) for row in rows if row.kind is not None]
     objecting = first.marketing_objection
     if not objecting and identifiers:
-        digest = digester(hash_secret, current_tenant(session))
-        digests = [digest(kind, value) for kind, value in identifiers]
-        objecting = scoped_rows(session, _SUPPRESSED, {"digests": digests}).first() is not None
-    parts = scoped_rows(session, _REFS_AND_PURPOSES, {"subject_id": subject_id}).all()
+        digest = digester(hash_secret, reader.tenant_id)
+        digests = json.dumps([digest(kind, value) for kind, value in identifiers])
+        objecting = bool(reader.rows(_SUPPRESSED[reader.dialect.name], {"digests": digests}))
+    parts = reader.rows(_REFS_AND_PURPOSES, {"subject_id": subject_id})
     return public_view(
         first,
         subject_id=subject_id,
@@ -110,11 +114,12 @@ def read_subject(session: Session, subject_id: uuid.UUID, *, hash_secret: str) -
 _RECORD_BY_ID = _RECORD.where(col(Record.id) == sa.bindparam("record_id"))
 
 
-def read_record(session: Session, record_id: uuid.UUID) -> RecordPublic:
+def read_record(reader: ScopedReader, record_id: uuid.UUID) -> RecordPublic:
     """A record for a processing read: 404 if unknown, 423 while it is restricted."""
-    row: Any = scoped_rows(session, _RECORD_BY_ID, {"record_id": record_id}).first()
-    if row is None:
+    rows = reader.rows(_RECORD_BY_ID, {"record_id": record_id})
+    if not rows:
         raise NotFound("No record with this id.")
+    row = rows[0]
     if row.restricted:
         raise record_restricted()
-    return RecordPublic.model_validate(row._mapping)
+    return RecordPublic.model_validate(row._asdict())

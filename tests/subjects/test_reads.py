@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from app.core.db import new_read_session
+from app.core import db
+from app.core.db import ScopedReader, new_read_session
 from app.core.errors import AppError
 from app.subjects import reads, service
 from tests.conftest import CONTACT, TEST_HASH_SECRET, Api, FrozenClock
@@ -35,9 +35,9 @@ def _both_subject(api: Api, sid: str) -> tuple[Any, Any]:
                 session, service.get_subject(session, subject_id), hash_secret=TEST_HASH_SECRET
             )
         )
-    with new_read_session(api.engine, api.tenant) as session:
+    with ScopedReader(api.engine, api.tenant) as reader:
         fast = _outcome(
-            lambda: reads.read_subject(session, subject_id, hash_secret=TEST_HASH_SECRET)
+            lambda: reads.read_subject(reader, subject_id, hash_secret=TEST_HASH_SECRET)
         )
     return general, fast
 
@@ -50,8 +50,8 @@ def _both_record(api: Api, rid: str) -> tuple[Any, Any]:
                 service.get_record_for_processing(session, record_id)
             )
         )
-    with new_read_session(api.engine, api.tenant) as session:
-        fast = _outcome(lambda: reads.read_record(session, record_id))
+    with ScopedReader(api.engine, api.tenant) as reader:
+        fast = _outcome(lambda: reads.read_record(reader, record_id))
     return general, fast
 
 
@@ -148,23 +148,25 @@ def test_a_record_reads_the_same_restricted_or_not(api: Api) -> None:
 
 
 @pytest.mark.parametrize("read", ["subject", "record"])
-def test_every_table_a_fast_read_reaches_is_filtered_by_tenant(api: Api, read: str) -> None:
+def test_every_table_a_fast_read_reaches_is_filtered_by_tenant(
+    api: Api, read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     subject = api.create_subject(emails=["scoped@example.se"], records=[CONTACT])
     record = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]["id"]
     seen: list[str] = []
+    compiled_read = db._compiled_read
 
-    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+    def capture(statement: Any, dialect: Any) -> Any:
+        compiled = compiled_read(statement, dialect)
+        seen.append(compiled.sql)  # what the reader sends to the driver
+        return compiled
 
-    sa.event.listen(api.engine, "before_cursor_execute", capture)
-    try:
-        with new_read_session(api.engine, api.tenant) as session:
-            if read == "subject":
-                reads.read_subject(session, uuid.UUID(subject["id"]), hash_secret=TEST_HASH_SECRET)
-            else:
-                reads.read_record(session, uuid.UUID(record))
-    finally:
-        sa.event.remove(api.engine, "before_cursor_execute", capture)
+    monkeypatch.setattr(db, "_compiled_read", capture)
+    with ScopedReader(api.engine, api.tenant) as reader:
+        if read == "subject":
+            reads.read_subject(reader, uuid.UUID(subject["id"]), hash_secret=TEST_HASH_SECRET)
+        else:
+            reads.read_record(reader, uuid.UUID(record))
     tables = ("subject", "subject_identifier", "external_ref", "objection", "marketing_suppression",
               "record")  # fmt: skip
     queried = [s for s in seen if s.lstrip().upper().startswith("SELECT")]

@@ -335,24 +335,6 @@ def _scoped(statement: Any) -> Any:
     return scoped
 
 
-def scoped_rows(session: Session, statement: Any, parameters: dict[str, Any]) -> Any:
-    """Plain rows of a read built once (module level), filtered to the session's tenant.
-
-    The same filter as every other query (`_scoped`), run on the session's connection:
-    what comes back are rows, not ORM objects, so the ORM's per-call work of loading
-    results is skipped (about half the cost of a short read). Only for reads inside a
-    tenant session; anything else raises `TenantScopeError`.
-    """
-    tenant_id = session.info.get(TENANT_KEY)
-    if tenant_id is None:
-        raise TenantScopeError("scoped_rows needs a tenant session")
-    if not statement.is_select:
-        raise TenantScopeError("scoped_rows runs reads only")
-    return session.connection().execute(
-        _scoped(statement), {**parameters, TENANT_PARAMETER: tenant_id}
-    )
-
-
 def json_list(name: str, dialect: str, *, uuids: bool = False) -> Any:
     """The values of the JSON list parameter `name` as a subquery for `IN`: one bound
     value whatever the number of items, so one compiled (and on PostgreSQL prepared)

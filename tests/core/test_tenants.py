@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -9,10 +10,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from app.core.db import (
+    ScopedReader,
     TenantScopeError,
-    new_read_session,
-    scoped_rows,
-    system_session,
+    json_list,
     tenant_models,
 )
 from app.subjects.models import Record, Subject
@@ -130,21 +130,53 @@ def test_rights_endpoints_treat_foreign_ids_as_missing(
     assert api.get(f"/v1/rights-requests/{request['id']}").json()["status"] == request["status"]
 
 
-def test_scoped_rows_filter_by_the_sessions_tenant_and_refuse_otherwise(
-    api: Api, other_api: Api
-) -> None:
+def test_a_scoped_reader_sees_only_its_tenant_and_reads_only(api: Api, other_api: Api) -> None:
     mine = uuid.UUID(api.create_subject(emails=["mine@example.se"])["id"])
     theirs = uuid.UUID(other_api.create_subject(emails=["theirs@example.se"])["id"])
-    ids = sa.bindparam("ids", expanding=True)
-    by_id = sa.select(col(Subject.id)).where(col(Subject.id).in_(ids))
-    with new_read_session(api.engine, api.tenant) as session:
-        assert scoped_rows(session, by_id, {"ids": [mine, theirs]}).scalars().all() == [mine]
-        # The tenant is the session's: a parameter of the same name cannot widen it.
-        found = scoped_rows(session, by_id, {"ids": [theirs], "tenant_scope": other_api.tenant})
-        assert found.all() == []
+    dialect = api.engine.dialect.name
+    by_id = sa.select(col(Subject.id)).where(
+        col(Subject.id).in_(json_list("ids", dialect, uuids=True))
+    )
+
+    def ids(*values: uuid.UUID) -> str:
+        return json.dumps([str(v) if dialect == "postgresql" else v.hex for v in values])
+
+    with ScopedReader(api.engine, api.tenant) as reader:
+        assert [row.id for row in reader.rows(by_id, {"ids": ids(mine, theirs)})] == [mine]
+        # The tenant is the reader's: a parameter of the same name cannot widen it.
+        assert reader.rows(by_id, {"ids": ids(theirs), "tenant_scope": other_api.tenant}) == []
         with pytest.raises(TenantScopeError):  # reads only
-            scoped_rows(session, sa.delete(Subject), {})
-    with Session(api.engine) as plain, pytest.raises(TenantScopeError):
-        scoped_rows(plain, by_id, {"ids": [mine]})
-    with system_session(api.engine) as system, pytest.raises(TenantScopeError):
-        scoped_rows(system, by_id, {"ids": [mine]})
+            reader.rows(sa.delete(Subject), {})
+        with pytest.raises(ValueError, match="expanding"):  # one compiled form per read
+            reader.rows(
+                sa.select(col(Subject.id)).where(
+                    col(Subject.id).in_(sa.bindparam("ids", expanding=True))
+                ),
+                {"ids": [mine]},
+            )
+    with pytest.raises(TenantScopeError):
+        ScopedReader(api.engine, "")
+
+
+def test_a_scoped_reader_raises_driver_errors_as_sqlalchemys_and_leaves_the_pool_usable(
+    api: Api,
+) -> None:
+    # What the error handlers answer 503 (OperationalError) or 500 must be SQLAlchemy's
+    # error, and must not quote the parameters (personal data).
+    broken = sa.select(col(Subject.id)).where(
+        sa.func.no_such_function(col(Subject.id)) == sa.bindparam("secret")
+    )
+    with (
+        ScopedReader(api.engine, api.tenant) as reader,
+        pytest.raises(sa.exc.DBAPIError) as raised,
+    ):
+        reader.rows(broken, {"secret": "asa.oberg@example.se"})
+    assert "asa.oberg" not in str(raised.value)
+    # The connection went back to the pool in a usable state.
+    mine = api.create_subject(emails=["after@example.se"])["id"]
+    with ScopedReader(api.engine, api.tenant) as reader:
+        found = reader.rows(
+            sa.select(col(Subject.id)).where(col(Subject.id) == sa.bindparam("id")),
+            {"id": uuid.UUID(mine)},
+        )
+    assert [str(row.id) for row in found] == [mine]

@@ -32,6 +32,7 @@ from app.core.deps import (
     V1_GUARDS,
     reject_nul_characters,
     reject_unknown_query,
+    scope_guard,
 )
 from app.core.docs import install_docs
 from app.core.errors import install_error_handlers, problem_responses
@@ -223,6 +224,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subjects_import_router,
         prefix="/v1",
         guards=IMPORT_GUARDS,
+        lift=scope_guard,
         responses=problem_responses(401, 429, 431, 503),
     )
     for router in V1_ROUTERS:
@@ -231,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             router,
             prefix="/v1",
             guards=V1_GUARDS,
+            lift=scope_guard,
             responses=problem_responses(401, 429, 431, 503),
         )
     # The Helsinki profile GDPR API: outside /v1, with its own issuer's tokens.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request, Security
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.engine import Engine
@@ -74,10 +75,14 @@ async def authenticate(
     never hold up other requests.
     """
     principal = await verified_caller(request, request.app.state.verifier, credentials)
-    missing = [scope for scope in security_scopes.scopes if not principal.has(scope)]
+    _demand(principal, security_scopes.scopes)
+    return principal
+
+
+def _demand(principal: Principal, scopes: Sequence[str]) -> None:
+    missing = [scope for scope in scopes if not principal.has(scope)]
     if missing:
         raise Forbidden(f"This operation needs the scope `{' '.join(missing)}`.")
-    return principal
 
 
 async def verified_caller(
@@ -225,6 +230,21 @@ IMPORT_GUARDS: tuple[Guard, ...] = (authenticated, known_query)
 def requires(scope: str) -> Any:
     """A dependency that authenticates and demands `scope`."""
     return Security(authenticate, scopes=[scope])
+
+
+def scope_guard(dependency: Dependant) -> Guard | None:
+    """The guard for an operation's `requires(scope)` (`app.core.routing.Lift`): 403
+    without the scopes, after the guards that authenticate; None for any other
+    dependency."""
+    if dependency.call is not authenticate or not dependency.own_oauth_scopes:
+        return None
+    scopes = tuple(dependency.own_oauth_scopes)
+
+    async def has_scopes(request: Request, route: APIRoute) -> None:
+        verifier = request.app.state.verifier
+        _demand(await verified_caller(request, verifier, await bearer_scheme(request)), scopes)
+
+    return has_scopes
 
 
 async def get_clock(request: Request) -> Clock:

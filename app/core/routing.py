@@ -14,7 +14,13 @@ routes, the same operation in the OpenAPI document — and `FlatRoute`:
   the routes are still tried in order, each as before, and one call tries about two
   patterns instead of a hundred;
 - runs the inclusion's guards (`Guard`) in their order before the operation's
-  dependencies, as FastAPI runs an inclusion's dependencies before the operation's.
+  dependencies, as FastAPI runs an inclusion's dependencies before the operation's;
+- runs an operation's own decorator-level dependency as a guard where the inclusion
+  says how (`lift`: `requires(scope)` becomes a scope check after the guards), so a
+  call does not solve a dependency graph three levels deep only to compare scopes.
+  FastAPI runs an operation's decorator-level dependencies before its parameters are
+  read, and so does the guard; the OpenAPI document is still made from the declared
+  dependencies (the security requirement and its scopes).
 
 A guard is `async (request, route) -> None` that raises an `AppError` to refuse the
 call. The guards of `/v1` are `app.core.deps.V1_GUARDS`.
@@ -23,21 +29,26 @@ call. The guards of `/v1` are `app.core.deps.V1_GUARDS`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import Scope
 
 Guard = Callable[[Request, APIRoute], Awaitable[None]]
+Lift = Callable[[Dependant], Guard | None]
+"""Turns an operation's decorator-level dependency into a guard (None: keep it)."""
 
 
 class FlatRoute(APIRoute):
     """An operation registered flat on the application (see the module)."""
 
     guards: Sequence[Guard] = ()
+    lift: Lift | None = None
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -49,8 +60,28 @@ class FlatRoute(APIRoute):
         return super().matches(scope)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
         guards = tuple(self.guards)
+        lifted: list[Guard] = []
+        kept: list[Dependant] = []
+        for dependency in self.dependant.dependencies:
+            # Decorator-level dependencies have no name (their value is not used).
+            guard = self.lift(dependency) if self.lift and dependency.name is None else None
+            if guard is None:
+                kept.append(dependency)
+            else:
+                lifted.append(guard)
+        if lifted:
+            # The handler is made from a copy of the dependant without the lifted
+            # dependencies; the route's own (which the OpenAPI document reads) is kept.
+            declared = self.dependant
+            self.dependant = replace(declared, dependencies=kept)
+            try:
+                handler = super().get_route_handler()
+            finally:
+                self.dependant = declared
+            guards += tuple(lifted)
+        else:
+            handler = super().get_route_handler()
         if not guards:
             return handler
         route = self
@@ -69,11 +100,17 @@ def include_flat(
     *,
     prefix: str = "",
     guards: Sequence[Guard] = (),
+    lift: Lift | None = None,
     responses: dict[int | str, dict[str, Any]] | None = None,
 ) -> None:
     """Register every operation of `router` on `app` under `prefix`, guarded by
-    `guards`, with `responses` added to each (the operation's own win)."""
-    route_class = type("GuardedRoute", (FlatRoute,), {"guards": tuple(guards)})
+    `guards` (and the dependencies `lift` turns into guards, after them), with
+    `responses` added to each (the operation's own win)."""
+    route_class = type(
+        "GuardedRoute",
+        (FlatRoute,),
+        {"guards": tuple(guards), "lift": staticmethod(lift) if lift else None},
+    )
     for route in router.routes:
         if type(route) is not APIRoute:  # a websocket, a mount, a custom route class
             raise TypeError(f"include_flat copies plain operations only: {route!r}")

@@ -29,7 +29,33 @@ from app.subjects.suppression import MarketingSuppression, digester
 
 _SUBJECT_ID: Any = sa.bindparam("subject_id")
 
-# The subject with its identifiers (one row per identifier, one row if none).
+# The subject with its identifiers, external references and the purposes with a pending
+# or upheld objection (as `service._restricted_purposes`), in one statement: one row per
+# part, in the order of their ids (one row with no part if there is none). Each part
+# names the subject itself, so each is one index probe.
+_PARTS = sa.union_all(
+    sa.select(
+        sa.literal("identifier").label("part"),
+        col(SubjectIdentifier.kind).label("a"),
+        col(SubjectIdentifier.value).label("b"),
+        col(SubjectIdentifier.id).label("part_id"),
+    ).where(col(SubjectIdentifier.subject_id) == _SUBJECT_ID),
+    sa.select(
+        sa.literal("ref").label("part"),
+        col(ExternalRef.system).label("a"),
+        col(ExternalRef.ref).label("b"),
+        col(ExternalRef.id).label("part_id"),
+    ).where(col(ExternalRef.subject_id) == _SUBJECT_ID),
+    sa.select(
+        sa.literal("purpose").label("part"),
+        col(Objection.purpose).label("a"),
+        sa.literal("").label("b"),
+        col(Objection.id).label("part_id"),
+    ).where(
+        col(Objection.subject_id) == _SUBJECT_ID,
+        col(Objection.outcome).is_distinct_from("rejected"),
+    ),
+).subquery("parts")
 _SUBJECT = (
     sa.select(
         col(Subject.status),
@@ -40,32 +66,14 @@ _SUBJECT = (
         col(Subject.version),
         col(Subject.created_at),
         col(Subject.updated_at),
-        col(SubjectIdentifier.kind),
-        col(SubjectIdentifier.value),
+        _PARTS.c.part,
+        _PARTS.c.a,
+        _PARTS.c.b,
     )
-    .outerjoin(SubjectIdentifier, col(SubjectIdentifier.subject_id) == col(Subject.id))
+    .outerjoin(_PARTS, sa.true())
     .where(col(Subject.id) == _SUBJECT_ID)
-    .order_by(col(SubjectIdentifier.id))
+    .order_by(_PARTS.c.part, _PARTS.c.part_id)
 )
-# The external references, then the purposes with a pending or upheld objection (as
-# `service._restricted_purposes`), in one round trip.
-_REFS_AND_PURPOSES: Any = sa.union_all(
-    sa.select(
-        sa.literal("ref").label("part"),
-        col(ExternalRef.system).label("a"),
-        col(ExternalRef.ref).label("b"),
-        col(ExternalRef.id).label("id"),
-    ).where(col(ExternalRef.subject_id) == _SUBJECT_ID),
-    sa.select(
-        sa.literal("purpose").label("part"),
-        col(Objection.purpose).label("a"),
-        sa.literal("").label("b"),
-        col(Objection.id).label("id"),
-    ).where(
-        col(Objection.subject_id) == _SUBJECT_ID,
-        col(Objection.outcome).is_distinct_from("rejected"),
-    ),
-).order_by(sa.column("part"), sa.column("id"))
 _SUPPRESSED = {
     dialect: select(MarketingSuppression.digest).where(
         col(MarketingSuppression.digest).in_(json_list("digests", dialect))
@@ -94,20 +102,19 @@ def read_subject(reader: ScopedReader, subject_id: uuid.UUID, *, hash_secret: st
     first = rows[0]
     if first.status == SubjectStatus.merged:
         raise SubjectMerged(subject_id, first.merged_into)
-    identifiers = [(row.kind, row.value) for row in rows if row.kind is not None]
+    identifiers = [(row.a, row.b) for row in rows if row.part == "identifier"]
     objecting = first.marketing_objection
     if not objecting and identifiers:
         digest = digester(hash_secret, reader.tenant_id)
         digests = json.dumps([digest(kind, value) for kind, value in identifiers])
         objecting = bool(reader.rows(_SUPPRESSED[reader.dialect.name], {"digests": digests}))
-    parts = reader.rows(_REFS_AND_PURPOSES, {"subject_id": subject_id})
     return public_view(
         first,
         subject_id=subject_id,
         identifiers=identifiers,
-        external_refs=[(row.a, row.b) for row in parts if row.part == "ref"],
+        external_refs=[(row.a, row.b) for row in rows if row.part == "ref"],
         objecting=objecting,
-        restricted_purposes=sorted({row.a for row in parts if row.part == "purpose"}),
+        restricted_purposes=sorted({row.a for row in rows if row.part == "purpose"}),
     )
 
 

@@ -68,9 +68,7 @@ from app.subjects.import_router import router as subjects_import_router
 from app.subjects.router import router as subjects_router
 
 VERSION = "0.1.0"
-READ_THREADS = int(
-    __import__("os").environ.get("XRT", "8")
-)  # at most; fewer if the general pool is smaller (SQLite: 4)
+READ_THREADS = 8  # at most; fewer if the general pool is smaller (SQLite: 4)
 GC_THRESHOLDS = (50_000, 20, 100)  # young, middle, old; the default is (700, 10, 10)
 logger = logging.getLogger("app")
 

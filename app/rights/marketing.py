@@ -36,6 +36,7 @@ from app.subjects.suppression import (
     digester,
     spread_objection,
     subjects_with_suppressed,
+    suppressed_among,
 )
 
 
@@ -220,9 +221,7 @@ def _statements(dialect: str) -> _Statements:
         identifiers_of=select(
             SubjectIdentifier.subject_id, SubjectIdentifier.kind, SubjectIdentifier.value
         ).where(col(SubjectIdentifier.subject_id).in_(ids)),
-        suppressed=select(MarketingSuppression.digest).where(
-            digest.in_(json_list("digests", dialect))
-        ),
+        suppressed=suppressed_among(dialect),
     )
 
 

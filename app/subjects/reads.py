@@ -17,15 +17,15 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col
 
-from app.core.db import ScopedReader, json_list
+from app.core.db import ScopedReader
 from app.core.errors import NotFound
 from app.objections.models import Objection
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
 from app.subjects.schemas import RecordPublic, SubjectPublic, SubjectStatus
 from app.subjects.service import SubjectMerged, public_view, record_restricted
-from app.subjects.suppression import MarketingSuppression, digester
+from app.subjects.suppression import digester, suppressed_among
 
 _SUBJECT_ID: Any = sa.bindparam("subject_id")
 
@@ -74,12 +74,6 @@ _SUBJECT = (
     .where(col(Subject.id) == _SUBJECT_ID)
     .order_by(_PARTS.c.part, _PARTS.c.part_id)
 )
-_SUPPRESSED = {
-    dialect: select(MarketingSuppression.digest).where(
-        col(MarketingSuppression.digest).in_(json_list("digests", dialect))
-    )
-    for dialect in ("sqlite", "postgresql")
-}
 _RECORD = sa.select(
     col(Record.id),
     col(Record.subject_id),
@@ -107,7 +101,7 @@ def read_subject(reader: ScopedReader, subject_id: uuid.UUID, *, hash_secret: st
     if not objecting and identifiers:
         digest = digester(hash_secret, reader.tenant_id)
         digests = json.dumps([digest(kind, value) for kind, value in identifiers])
-        objecting = bool(reader.rows(_SUPPRESSED[reader.dialect.name], {"digests": digests}))
+        objecting = bool(reader.rows(suppressed_among(reader.dialect.name), {"digests": digests}))
     return public_view(
         first,
         subject_id=subject_id,

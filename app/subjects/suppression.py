@@ -22,6 +22,7 @@ import hmac
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, col, select
 
 from app.core.clock import utcnow
-from app.core.db import TenantScoped, current_tenant, id_field, timestamp_field
+from app.core.db import TenantScoped, current_tenant, id_field, json_list, timestamp_field
 from app.core.ids import uuid7
 
 if TYPE_CHECKING:
@@ -81,6 +82,15 @@ def suppressed_digests(session: Session, digests: Iterable[str]) -> set[str]:
         session.exec(
             select(MarketingSuppression.digest).where(col(MarketingSuppression.digest).in_(wanted))
         ).all()
+    )
+
+
+@cache
+def suppressed_among(dialect: str) -> Any:
+    """The read of the suppressed digests among the JSON list parameter `digests`, for
+    a `ScopedReader` (built once per dialect): the short reads' `suppressed_digests`."""
+    return select(MarketingSuppression.digest).where(
+        col(MarketingSuppression.digest).in_(json_list("digests", dialect))
     )
 
 

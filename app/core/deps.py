@@ -241,8 +241,13 @@ def scope_guard(dependency: Dependant) -> Guard | None:
     scopes = tuple(dependency.own_oauth_scopes)
 
     async def has_scopes(request: Request, route: APIRoute) -> None:
-        verifier = request.app.state.verifier
-        _demand(await verified_caller(request, verifier, await bearer_scheme(request)), scopes)
+        # The guards before it authenticated the caller (`authenticated`): the token is
+        # not read again unless they did not.
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None:
+            verifier = request.app.state.verifier
+            principal = await verified_caller(request, verifier, await bearer_scheme(request))
+        _demand(principal, scopes)
 
     return has_scopes
 

@@ -26,7 +26,7 @@ from app.console.router import router as console_router
 from app.console.sessions import purge_expired
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
-from app.core.db import create_db_engine
+from app.core.db import ReadPool, create_db_engine
 from app.core.deps import (
     IMPORT_GUARDS,
     V1_GUARDS,
@@ -171,6 +171,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+        if read_pool is not None:
+            await read_pool.close()
         engine.dispose()
 
     app = FastAPI(
@@ -189,6 +191,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         min(READ_THREADS, threads),
         thread_name_prefix="read",
     )
+    # On PostgreSQL the short reads are awaited on the event loop instead, on
+    # connections of their own (as many as there would be read threads).
+    read_pool = (
+        None
+        if settings.is_sqlite
+        else ReadPool(engine, size=READ_THREADS, timeout=settings.db_lock_timeout_seconds)
+    )
+    app.state.read_pool = read_pool
     app.state.verifier = TokenVerifier(settings)
     app.state.gdpr_verifier = gdpr_verifier(settings)  # None: the GDPR API answers 404
     app.state.clock = utcnow

@@ -11,14 +11,16 @@ themselves and cannot forget it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import select
 from collections import namedtuple
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -34,6 +36,8 @@ from sqlmodel import Field, Session, SQLModel
 from app.core.clock import utcnow
 from app.core.errors import ServiceUnavailable
 from app.core.ids import uuid7
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -122,13 +126,7 @@ def create_db_engine(
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": lock_timeout}
         kwargs.update(pool_size=40, max_overflow=0, pool_timeout=lock_timeout)
     else:
-        kwargs["connect_args"] = {
-            "connect_timeout": max(2, math.ceil(lock_timeout)),
-            # No JIT: it pays off for long analytic queries, not for this service's
-            # short ones, where compiling costs more than the query (~10 ms for a bulk
-            # marketing check whose plan cost crosses `jit_above_cost`).
-            "options": f"-c lock_timeout={math.ceil(lock_timeout * 1000)} -c jit=off",
-        }
+        kwargs["connect_args"] = postgresql_connect_args(lock_timeout)
         kwargs.update(pool_size=20, max_overflow=20, pool_timeout=lock_timeout)
     engine = sa.create_engine(url, **kwargs)
     if not url.startswith("sqlite"):
@@ -144,6 +142,26 @@ def create_db_engine(
     return engine
 
 
+def postgresql_connect_args(lock_timeout: float) -> dict[str, Any]:
+    """What every PostgreSQL connection of the service is opened with (the engine's and
+    the short reads' `ReadPool`)."""
+    return {
+        "connect_timeout": max(2, math.ceil(lock_timeout)),
+        # No JIT: it pays off for long analytic queries, not for this service's short
+        # ones, where compiling costs more than the query (~10 ms for a bulk marketing
+        # check whose plan cost crosses `jit_above_cost`).
+        "options": f"-c lock_timeout={math.ceil(lock_timeout * 1000)} -c jit=off",
+    }
+
+
+def _server_left(pgconn: Any) -> bool:
+    """Whether the server ended an idle psycopg connection (see `_drop_closed_connection`)."""
+    try:
+        return pgconn.status != 0 or bool(select.select([pgconn.socket], [], [], 0)[0])
+    except Exception:  # noqa: BLE001 - a closed socket or connection (OSError, psycopg's own)
+        return True
+
+
 def _drop_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """Refuse a pooled PostgreSQL connection that the server has closed or spoken on.
 
@@ -157,12 +175,7 @@ def _drop_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) ->
     pgconn = getattr(dbapi_connection, "pgconn", None)
     if pgconn is None:  # not psycopg: nothing to look at
         return
-    try:
-        alive = pgconn.status == 0  # CONNECTION_OK
-        readable = alive and bool(select.select([pgconn.socket], [], [], 0)[0])
-    except Exception as exc:  # a closed socket or connection (OSError, psycopg's own)
-        raise sa.exc.DisconnectionError("connection closed") from exc
-    if not alive or readable:
+    if _server_left(pgconn):  # not CONNECTION_OK, or its socket turned readable
         raise sa.exc.DisconnectionError("the server closed or spoke on an idle connection")
 
 
@@ -350,9 +363,34 @@ def json_list(name: str, dialect: str, *, uuids: bool = False) -> Any:
     return sa.select(sa.column("value")).select_from(sa.func.json_each(parameter)).scalar_subquery()
 
 
+class Reader(Protocol):
+    """A tenant's short read (`ScopedReader` in a thread, `PooledReader` on the event
+    loop): what the reads other systems make all day are written against, once."""
+
+    tenant_id: str
+    dialect: sa.Dialect
+
+    async def rows(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
+        """The rows of a read built once, filtered to the reader's tenant; each row a
+        named tuple of the statement's columns."""
+        ...
+
+
+def run_blocking(read: Coroutine[Any, Any, T]) -> T:
+    """The result of a read on a `ScopedReader`, whose `rows` never suspends: the read
+    runs to its end in the calling thread (a worker thread, never the event loop)."""
+    try:
+        read.send(None)
+    except StopIteration as done:
+        return cast(T, done.value)
+    read.close()
+    raise RuntimeError("a read on a blocking reader suspended")
+
+
 class ScopedReader:
-    """A tenant's short read on one pooled DB-API connection: the reads other systems
-    make all day (`app.core.deps.run_read`: one subject, one record, a marketing check).
+    """A tenant's short read on one pooled DB-API connection, in a worker thread: the
+    reads other systems make all day on SQLite (`app.core.deps.run_read`: one subject,
+    one record, a marketing check), and the bulk check on both databases.
 
     Each statement is built once (module level) and compiled once per dialect, with the
     tenant filter every query gets (`_scoped`), then run straight on the driver's
@@ -360,6 +398,9 @@ class ScopedReader:
     is set up around it: for a read of one row these cost more than the query itself
     (about two fifths of a short read on SQLite). What comes back are plain named rows,
     their columns converted by the columns' own types as the ORM would.
+
+    `rows` is a coroutine function, as `Reader` asks, but it blocks and never suspends:
+    a read written against `Reader` runs here with `run_blocking`, in a worker thread.
 
     On SQLite the read is one transaction (BEGIN ... ROLLBACK, one snapshot, no
     round trips). On PostgreSQL it runs in autocommit, like `new_read_session`: no
@@ -381,7 +422,7 @@ class ScopedReader:
         try:
             self._connection = self.engine.raw_connection()
         except self.dialect.loaded_dbapi.Error as exc:
-            raise self._wrapped(exc, None) from exc
+            raise _driver_error(self.dialect, exc, invalidated=False) from exc
         if self.dialect.name == "postgresql":
             self._connection.dbapi_connection.autocommit = True
         return self
@@ -401,9 +442,8 @@ class ScopedReader:
         finally:
             connection.close()  # back to the pool (or closed, if invalidated)
 
-    def rows(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
-        """The rows of a read built once, filtered to the reader's tenant; each row a
-        named tuple of the statement's columns."""
+    async def rows(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
+        """The rows of a read built once, filtered to the reader's tenant (blocking)."""
         if self._connection is None:
             raise RuntimeError("the reader is not open")
         compiled = _compiled_read(statement, self.dialect)
@@ -431,15 +471,153 @@ class ScopedReader:
         ):
             self._connection.invalidate(exc)
             self._connection, self._in_transaction, invalidated = None, False, True
-        return sa.exc.DBAPIError.instance(
-            None,
-            None,  # never the parameters: they may be personal data
-            exc,
-            self.dialect.loaded_dbapi.Error,
-            hide_parameters=True,
-            connection_invalidated=invalidated,
-            dialect=self.dialect,
+        return _driver_error(self.dialect, exc, invalidated=invalidated)
+
+
+def _driver_error(dialect: sa.Dialect, exc: Exception, *, invalidated: bool) -> Exception:
+    """A driver's error as SQLAlchemy's (`OperationalError` answers 503), without the
+    statement's parameters: they may be personal data."""
+    return sa.exc.DBAPIError.instance(
+        None,
+        None,
+        exc,
+        dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        connection_invalidated=invalidated,
+        dialect=dialect,
+    )
+
+
+class ReadPool:
+    """PostgreSQL connections for the short reads, used from the event loop (psycopg's
+    `AsyncConnection`), in autocommit: `PooledReader`.
+
+    A short read on PostgreSQL is mostly waiting for its round trips. Waiting in a
+    worker thread cost a thread hop and a GIL hand-off at every wait (about 25 context
+    switches a call under load); awaited on the event loop, none, and the loop serves
+    other calls meanwhile (`bench/hot_paths.py`: a record read at 1.6x the rate).
+
+    At most `size` connections per event loop (a process has one; tests start several),
+    kept open between reads. A wait for a free one longer than `timeout` raises
+    SQLAlchemy's `TimeoutError` (503, as the engine's pool does). An idle connection
+    the server has ended is dropped, as the engine's pool does
+    (`_drop_closed_connection`), and so is one that a read left broken, cancelled or in
+    a transaction.
+    """
+
+    def __init__(self, engine: Engine, *, size: int, timeout: float) -> None:
+        import psycopg  # the PostgreSQL driver, loaded with the engine's (not on SQLite)
+
+        self._psycopg = psycopg
+        self.dialect = engine.dialect
+        self.size = size
+        self.timeout = timeout
+        _, options = engine.dialect.create_connect_args(engine.url)
+        self._options: dict[str, Any] = {**options, **postgresql_connect_args(timeout)}
+        self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnections] = (
+            WeakKeyDictionary()
         )
+
+    def _here(self) -> _LoopConnections:
+        loop = asyncio.get_running_loop()
+        here = self._loops.get(loop)
+        if here is None:
+            here = self._loops[loop] = _LoopConnections(asyncio.Semaphore(self.size), [])
+        return here
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Any]:
+        """A connection of this loop's, for one read; back to the pool after it."""
+        here = self._here()
+        try:
+            await asyncio.wait_for(here.free.acquire(), self.timeout)
+        except TimeoutError:
+            raise sa.exc.TimeoutError("no free connection for a short read") from None
+        try:
+            connection = None
+            while here.idle and connection is None:
+                candidate = here.idle.pop()
+                if candidate.closed or _server_left(candidate.pgconn):
+                    await _close_quietly(candidate)
+                else:
+                    connection = candidate
+            if connection is None:
+                try:
+                    connection = await self._psycopg.AsyncConnection.connect(
+                        autocommit=True, **self._options
+                    )
+                except self._psycopg.Error as exc:
+                    raise _driver_error(self.dialect, exc, invalidated=False) from exc
+            reusable = False
+            try:
+                yield connection
+                reusable = not connection.broken and connection.info.transaction_status == _IDLE
+            finally:
+                if reusable:
+                    here.idle.append(connection)
+                else:
+                    await _close_quietly(connection)
+        finally:
+            here.free.release()
+
+    async def close(self) -> None:
+        """Close the idle connections of the running loop (at shutdown)."""
+        here = self._loops.pop(asyncio.get_running_loop(), None)
+        for connection in here.idle if here is not None else ():
+            await _close_quietly(connection)
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: not in a transaction, nothing running
+
+
+class _LoopConnections(NamedTuple):
+    free: asyncio.Semaphore
+    idle: list[Any]
+
+
+async def _close_quietly(connection: Any) -> None:
+    with contextlib.suppress(Exception):
+        await connection.close()
+
+
+class PooledReader:
+    """A tenant's short read on PostgreSQL, awaited on the event loop: a `ReadPool`
+    connection, the statements compiled as a `ScopedReader`'s (`_compiled_read`, with the
+    tenant filter every query gets), in autocommit."""
+
+    def __init__(self, pool: ReadPool, tenant_id: str) -> None:
+        if not tenant_id:
+            raise TenantScopeError("a scoped read needs a tenant")
+        self.pool = pool
+        self.tenant_id = tenant_id
+        self.dialect = pool.dialect
+        self._connection: Any = None
+
+    async def __aenter__(self) -> PooledReader:
+        self._lease = self.pool.connection()
+        self._connection = await self._lease.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._connection = None
+        await self._lease.__aexit__(*exc)
+
+    async def rows(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
+        """The rows of a read built once, filtered to the reader's tenant."""
+        if self._connection is None:
+            raise RuntimeError("the reader is not open")
+        compiled = _compiled_read(statement, self.dialect)
+        arguments = compiled.arguments({**parameters, TENANT_PARAMETER: self.tenant_id})
+        try:
+            cursor = self._connection.cursor()
+            await cursor.execute(compiled.sql, arguments)
+            fetched = await cursor.fetchall()
+            await cursor.close()
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise _driver_error(
+                self.dialect, exc, invalidated=bool(self._connection.broken)
+            ) from exc
+        return [compiled.row(values) for values in fetched]
 
 
 class _CompiledRead:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -33,10 +33,14 @@ from app.audit.service import record_event
 from app.core.clock import SESSION_CLOCK_KEY, Clock
 from app.core.db import (
     READ_ONLY_KEY,
+    PooledReader,
+    Reader,
+    ReadPool,
     ScopedReader,
     begin_write,
     new_read_session,
     new_tenant_session,
+    run_blocking,
     tenant_session,
     write_turn,
 )
@@ -285,27 +289,35 @@ async def read_session(
 
 def caller_reader(request: Request) -> ScopedReader:
     """A scoped reader (`ScopedReader`) of the caller's tenant, as the guards
-    authenticated it, for a handler that reads in a worker thread itself (`run_read`;
-    the bulk check): the hot reads skip a dependency's setup and teardown."""
+    authenticated it, for a handler that reads in a worker thread itself (`run_read`
+    on SQLite; the bulk check): the hot reads skip a dependency's setup and teardown."""
     principal: Principal = request.state.principal
     return ScopedReader(request.app.state.engine, principal.tenant)
 
 
-async def run_read(request: Request, read: Callable[[ScopedReader], T]) -> T:
-    """`read(reader)` with a scoped reader of the caller's tenant (`ScopedReader`), in
-    one of the app's read threads (`app.state.read_threads`): the short reads other
+async def run_read(request: Request, read: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+    """`read(reader)` with a scoped reader of the caller's tenant: the short reads other
     systems make all day (one subject, one record, a marketing check of a few items),
-    in one thread hop with no dependency set up around the handler.
+    with no dependency set up around the handler. Never blocking the event loop: a read
+    that waits (a busy disk, a lock, a slow server) must not hold up other calls,
+    /healthz included.
 
-    Never on the event loop: a read that waits (a busy disk, a lock, a slow server)
-    must not hold up other calls, /healthz included. The hop is asyncio's own
-    `run_in_executor` (a C queue and one wake-up), which costs about a quarter less of
-    such a call than anyio's thread pool under load (`bench/hot_paths.py`).
+    On PostgreSQL the read is awaited on the event loop (`PooledReader`): its round
+    trips are waits the loop spends on other calls. On SQLite, whose calls block, it
+    runs in one of the app's read threads (`app.state.read_threads`) on a
+    `ScopedReader`, in one hop: asyncio's own `run_in_executor` (a C queue and one
+    wake-up), which costs about a quarter less of such a call than anyio's thread pool
+    under load (`bench/hot_paths.py`).
     """
+    pool: ReadPool | None = request.app.state.read_pool
+    if pool is not None:
+        principal: Principal = request.state.principal
+        async with PooledReader(pool, principal.tenant) as reader:
+            return await read(reader)
 
     def run() -> T:
         with caller_reader(request) as reader:
-            return read(reader)
+            return run_blocking(read(reader))
 
     executor: ThreadPoolExecutor = request.app.state.read_threads
     return await asyncio.get_running_loop().run_in_executor(executor, run)

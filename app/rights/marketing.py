@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON
 from sqlmodel import Session, col, select
 
-from app.core.db import ScopedReader, current_tenant, json_list
+from app.core.db import Reader, ScopedReader, current_tenant, json_list, run_blocking
 from app.notifications.schemas import EventType
 from app.notifications.service import notify
 from app.rights.schemas import CheckKind, MarketingCheckRequest, RefusalReason
@@ -35,7 +35,7 @@ from app.subjects.suppression import (
     MarketingSuppression,
     digester,
     spread_objection,
-    subjects_with_suppressed,
+    subjects_by_digest,
     suppressed_among,
 )
 
@@ -92,7 +92,7 @@ class Verdict(TypedDict):
     error: str | None
 
 
-def check(reader: ScopedReader, body: MarketingCheckRequest, *, secret: str) -> list[Verdict]:
+async def check(reader: Reader, body: MarketingCheckRequest, *, secret: str) -> list[Verdict]:
     """A verdict per item, in the order emails, phones, subject_ids.
 
     Emails and phones are answered by one statement (`_identifier_refusals`), subject ids
@@ -102,9 +102,9 @@ def check(reader: ScopedReader, body: MarketingCheckRequest, *, secret: str) -> 
     statements = _statements(reader.dialect.name)
     digest = digester(secret, reader.tenant_id)
     identifiers = [(_EMAIL, raw) for raw in body.emails] + [(_PHONE, raw) for raw in body.phones]
-    keys, refused = _identifier_refusals(reader, statements, digest, identifiers)
+    keys, refused = await _identifier_refusals(reader, statements, digest, identifiers)
     subject_ids = _canonical([(_SUBJECT_ID, raw) for raw in body.subject_ids])
-    by_id = _subject_reasons(
+    by_id = await _subject_reasons(
         reader, statements, digest, {uuid.UUID(key) for key in subject_ids if key is not None}
     )
     # Plain dicts (the `MarketingVerdict` shape): 10,000 models would cost more than the
@@ -152,8 +152,8 @@ _CANONICAL: dict[str, Callable[[str], str]] = {
 
 class _Statements(NamedTuple):
     """The check's statements for one dialect. Each takes its values as a JSON list in
-    one bound parameter; each runs through a `ScopedReader`, with the tenant filter of
-    every other query."""
+    one bound parameter; each runs through a `Reader`, with the tenant filter of every
+    other query."""
 
     dialect: str
     identifiers: Any  # (kind | "suppressed", value | digest, objected) of emails, phones
@@ -243,8 +243,8 @@ SPLIT_FROM = 2_000
 _splits = threading.BoundedSemaphore(2)
 
 
-def _identifier_refusals(
-    reader: ScopedReader,
+async def _identifier_refusals(
+    reader: Reader,
     statements: _Statements,
     digest: Callable[[str, str], str],
     identifiers: list[tuple[str, str]],
@@ -259,7 +259,8 @@ def _identifier_refusals(
     }
     pairs = sorted(wanted)  # PostgreSQL then probes its index in order
     if (
-        statements.dialect == "postgresql"
+        isinstance(reader, ScopedReader)  # a bulk check, in a worker thread
+        and statements.dialect == "postgresql"
         and len(pairs) >= SPLIT_FROM
         and _splits.acquire(blocking=False)
     ):
@@ -273,12 +274,12 @@ def _identifier_refusals(
                 ScopedReader(reader.engine, reader.tenant_id) as other,
                 ThreadPoolExecutor(1) as pool,
             ):
-                first = pool.submit(_blocked, other, statements, digest, pairs[:half])
-                found = _blocked(reader, statements, digest, pairs[half:]) + first.result()
+                first = pool.submit(run_blocking, _blocked(other, statements, digest, pairs[:half]))
+                found = await _blocked(reader, statements, digest, pairs[half:]) + first.result()
         finally:
             _splits.release()
     else:
-        found = _blocked(reader, statements, digest, pairs)
+        found = await _blocked(reader, statements, digest, pairs)
     refused: dict[tuple[str, str], str] = {}
     for kind, value, objected in found:
         if (kind, value) not in wanted:
@@ -290,8 +291,8 @@ def _identifier_refusals(
     return keys, refused
 
 
-def _blocked(
-    reader: ScopedReader,
+async def _blocked(
+    reader: Reader,
     statements: _Statements,
     digest: Callable[[str, str], str],
     pairs: list[tuple[str, str]],
@@ -308,7 +309,7 @@ def _blocked(
     else:
         parameters["values"] = json.dumps(sorted({key for _, key in pairs}))
     found: list[tuple[str, str, bool]] = []
-    for kind, value, objected in reader.rows(statements.identifiers, parameters):
+    for kind, value, objected in await reader.rows(statements.identifiers, parameters):
         if kind == _SUPPRESSED:
             found.append((*by_digest[value], True))
         else:
@@ -316,8 +317,8 @@ def _blocked(
     return found
 
 
-def _subject_reasons(
-    reader: ScopedReader,
+async def _subject_reasons(
+    reader: Reader,
     statements: _Statements,
     digest: Callable[[str, str], str],
     ids: set[uuid.UUID],
@@ -332,11 +333,11 @@ def _subject_reasons(
     dialect = statements.dialect
     # A merged duplicate's id answers for the subject it was merged into.
     merged_into: dict[uuid.UUID, uuid.UUID] = dict(
-        reader.rows(statements.merged_into, {"ids": _ids(ids, dialect)})
+        await reader.rows(statements.merged_into, {"ids": _ids(ids, dialect)})
     )
     own = (ids - set(merged_into)) | set(merged_into.values())
     found: dict[uuid.UUID, str | None] = {}
-    for sid, status, restricted, objected in reader.rows(
+    for sid, status, restricted, objected in await reader.rows(
         statements.subjects, {"ids": _ids(own, dialect)}
     ):
         if objected:
@@ -349,18 +350,15 @@ def _subject_reasons(
             found[sid] = None
     undecided = [sid for sid, reason in found.items() if reason != _OBJECTION]
     if undecided:
-        identifiers = reader.rows(statements.identifiers_of, {"ids": _ids(undecided, dialect)})
-        for sid in subjects_with_suppressed(
-            ((sid, kind, value) for sid, kind, value in identifiers),
-            digest=digest,
-            suppressed=lambda digests: {
-                row[0]
-                for row in reader.rows(
-                    statements.suppressed, {"digests": json.dumps(sorted(digests))}
-                )
-            },
+        identifiers = await reader.rows(
+            statements.identifiers_of, {"ids": _ids(undecided, dialect)}
+        )
+        by_digest = subjects_by_digest(identifiers, digest=digest)
+        for (hit,) in await reader.rows(
+            statements.suppressed, {"digests": json.dumps(sorted(by_digest))}
         ):
-            found[sid] = _OBJECTION
+            for sid in by_digest[hit]:
+                found[sid] = _OBJECTION
     for merged_id, target in merged_into.items():
         if target in found:
             found[merged_id] = found[target]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
-from app.core.db import ScopedReader
+from app.core.db import Reader, run_blocking
 from app.core.deps import (
     AuditedReadDep,
     ClockDep,
@@ -519,9 +519,10 @@ async def check_marketing(request: Request) -> Response:
     Requires scope `marketing:check`.
     """
     # The hot path: the body is validated straight from bytes and the answer serialised
-    # once. A small batch is a short read (`run_read`, in a read thread); a large one
-    # runs in the general pool, so that lookups of thousands of identifiers do not
-    # hold up the short reads. Neither runs on the event loop (/healthz never waits).
+    # once. A small batch is a short read (`run_read`: awaited on the event loop on
+    # PostgreSQL, in a read thread on SQLite); a large one runs in the general pool, so
+    # that lookups of thousands of identifiers do not hold up the short reads. Neither
+    # blocks the event loop (/healthz never waits).
     try:
         body = _CHECK_BODY.validate_json(await request.body())
     except ValidationError as exc:
@@ -535,8 +536,8 @@ async def check_marketing(request: Request) -> Response:
         ) from None
     secret = _settings(request).hash_secret
 
-    def answer(reader: ScopedReader) -> bytes:
-        results = marketing.check(reader, body, secret=secret)
+    async def answer(reader: Reader) -> bytes:
+        results = await marketing.check(reader, body, secret=secret)
         return json.dumps({"results": results}, ensure_ascii=False).encode()
 
     items = len(body.emails) + len(body.phones) + len(body.subject_ids)
@@ -546,7 +547,7 @@ async def check_marketing(request: Request) -> Response:
 
         def large() -> bytes:
             with caller_reader(request) as reader:
-                return answer(reader)
+                return run_blocking(answer(reader))
 
         payload = await anyio.to_thread.run_sync(large)
     return Response(payload, media_type="application/json")

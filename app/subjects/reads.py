@@ -5,9 +5,10 @@ The general path (`service.get_subject` then `service.subject_view`) loads the s
 as an ORM object with its collections, builds each statement anew and works out its
 cache key on every call: about 1 ms a read on SQLite. Here each statement is built
 once, at import, with bound parameters; the tenant filter is the one every query gets
-(`app.core.db.ScopedReader`), compiled in once per statement; and rows become the public model
-directly. The answers are the general path's: `tests/subjects/test_reads.py`
-compares both on subjects in every state.
+(`app.core.db.Reader`: in a thread on SQLite, awaited on the event loop on PostgreSQL),
+compiled in once per statement; and rows become the public model directly. The answers
+are the general path's: `tests/subjects/test_reads.py` compares both on subjects in
+every state, through both readers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from app.core.db import ScopedReader
+from app.core.db import Reader
 from app.core.errors import NotFound
 from app.objections.models import Objection
 from app.subjects.models import ExternalRef, Record, Subject, SubjectIdentifier
@@ -88,9 +89,9 @@ _RECORD = sa.select(
 )
 
 
-def read_subject(reader: ScopedReader, subject_id: uuid.UUID, *, hash_secret: str) -> SubjectPublic:
+async def read_subject(reader: Reader, subject_id: uuid.UUID, *, hash_secret: str) -> SubjectPublic:
     """The API view of a subject: 404 if unknown (or another tenant's), 308 if merged."""
-    rows = reader.rows(_SUBJECT, {"subject_id": subject_id})
+    rows = await reader.rows(_SUBJECT, {"subject_id": subject_id})
     if not rows:
         raise NotFound("No subject with this id.")
     first = rows[0]
@@ -101,7 +102,8 @@ def read_subject(reader: ScopedReader, subject_id: uuid.UUID, *, hash_secret: st
     if not objecting and identifiers:
         digest = digester(hash_secret, reader.tenant_id)
         digests = json.dumps([digest(kind, value) for kind, value in identifiers])
-        objecting = bool(reader.rows(suppressed_among(reader.dialect.name), {"digests": digests}))
+        suppressed = suppressed_among(reader.dialect.name)
+        objecting = bool(await reader.rows(suppressed, {"digests": digests}))
     return public_view(
         first,
         subject_id=subject_id,
@@ -115,9 +117,9 @@ def read_subject(reader: ScopedReader, subject_id: uuid.UUID, *, hash_secret: st
 _RECORD_BY_ID = _RECORD.where(col(Record.id) == sa.bindparam("record_id"))
 
 
-def read_record(reader: ScopedReader, record_id: uuid.UUID) -> RecordPublic:
+async def read_record(reader: Reader, record_id: uuid.UUID) -> RecordPublic:
     """A record for a processing read: 404 if unknown, 423 while it is restricted."""
-    rows = reader.rows(_RECORD_BY_ID, {"record_id": record_id})
+    rows = await reader.rows(_RECORD_BY_ID, {"record_id": record_id})
     if not rows:
         raise NotFound("No record with this id.")
     row = rows[0]

@@ -125,7 +125,7 @@ async def get_subject(subject_id: uuid.UUID, request: Request) -> Response:
     Requires scope `subjects:read`.
     """
     secret = _secret(request)
-    view = await run_read(request, lambda s: reads.read_subject(s, subject_id, hash_secret=secret))
+    view = await run_read(request, lambda r: reads.read_subject(r, subject_id, hash_secret=secret))
     return _json(view, etag=etag_for(view.version))
 
 
@@ -216,7 +216,7 @@ async def get_record(record_id: uuid.UUID, request: Request) -> Response:
 
     Requires scope `subjects:read`.
     """
-    record = await run_read(request, lambda s: reads.read_record(s, record_id))
+    record = await run_read(request, lambda r: reads.read_record(r, record_id))
     return _json(record, etag=etag_for(record.version))
 
 

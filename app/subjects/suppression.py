@@ -88,7 +88,7 @@ def suppressed_digests(session: Session, digests: Iterable[str]) -> set[str]:
 @cache
 def suppressed_among(dialect: str) -> Any:
     """The read of the suppressed digests among the JSON list parameter `digests`, for
-    a `ScopedReader` (built once per dialect): the short reads' `suppressed_digests`."""
+    a `Reader` (built once per dialect): the short reads' `suppressed_digests`."""
     return select(MarketingSuppression.digest).where(
         col(MarketingSuppression.digest).in_(json_list("digests", dialect))
     )
@@ -134,6 +134,16 @@ def suppress(
     return len(new)
 
 
+def subjects_by_digest(
+    identifiers: Iterable[tuple[uuid.UUID, str, str]], *, digest: Callable[[str, str], str]
+) -> dict[str, set[uuid.UUID]]:
+    """Of (subject id, kind, canonical value) triples, the subjects under each digest."""
+    by_digest: dict[str, set[uuid.UUID]] = {}
+    for subject_id, kind, value in identifiers:
+        by_digest.setdefault(digest(kind, value), set()).add(subject_id)
+    return by_digest
+
+
 def subjects_with_suppressed(
     identifiers: Iterable[tuple[uuid.UUID, str, str]],
     *,
@@ -143,9 +153,7 @@ def subjects_with_suppressed(
     """Of (subject id, kind, canonical value) triples, the subjects with any suppressed
     identifier; `suppressed` answers which digests are in the table (callers choose how
     to query many at once)."""
-    by_digest: dict[str, set[uuid.UUID]] = {}
-    for subject_id, kind, value in identifiers:
-        by_digest.setdefault(digest(kind, value), set()).add(subject_id)
+    by_digest = subjects_by_digest(identifiers, digest=digest)
     found: set[uuid.UUID] = set()
     for hit in suppressed(set(by_digest)):
         found |= by_digest[hit]

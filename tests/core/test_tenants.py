@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from app.core.db import (
+    PooledReader,
+    Reader,
+    ReadPool,
     ScopedReader,
     TenantScopeError,
     json_list,
+    run_blocking,
     tenant_models,
 )
 from app.subjects.models import Record, Subject
 from tests.conftest import CONTACT, NOTE, Api, FrozenClock
+from tests.readers import READERS, read_on
 
 
 @pytest.fixture
@@ -130,7 +137,10 @@ def test_rights_endpoints_treat_foreign_ids_as_missing(
     assert api.get(f"/v1/rights-requests/{request['id']}").json()["status"] == request["status"]
 
 
-def test_a_scoped_reader_sees_only_its_tenant_and_reads_only(api: Api, other_api: Api) -> None:
+@pytest.mark.parametrize("reader", READERS)
+def test_a_scoped_reader_sees_only_its_tenant_and_reads_only(
+    api: Api, other_api: Api, reader: str
+) -> None:
     mine = uuid.UUID(api.create_subject(emails=["mine@example.se"])["id"])
     theirs = uuid.UUID(other_api.create_subject(emails=["theirs@example.se"])["id"])
     dialect = api.engine.dialect.name
@@ -141,42 +151,96 @@ def test_a_scoped_reader_sees_only_its_tenant_and_reads_only(api: Api, other_api
     def ids(*values: uuid.UUID) -> str:
         return json.dumps([str(v) if dialect == "postgresql" else v.hex for v in values])
 
-    with ScopedReader(api.engine, api.tenant) as reader:
-        assert [row.id for row in reader.rows(by_id, {"ids": ids(mine, theirs)})] == [mine]
+    async def attempts(r: Reader) -> None:
+        assert [row.id for row in await r.rows(by_id, {"ids": ids(mine, theirs)})] == [mine]
         # The tenant is the reader's: a parameter of the same name cannot widen it.
-        assert reader.rows(by_id, {"ids": ids(theirs), "tenant_scope": other_api.tenant}) == []
+        assert await r.rows(by_id, {"ids": ids(theirs), "tenant_scope": other_api.tenant}) == []
         with pytest.raises(TenantScopeError):  # reads only
-            reader.rows(sa.delete(Subject), {})
+            await r.rows(sa.delete(Subject), {})
         with pytest.raises(ValueError, match="expanding"):  # one compiled form per read
-            reader.rows(
+            await r.rows(
                 sa.select(col(Subject.id)).where(
                     col(Subject.id).in_(sa.bindparam("ids", expanding=True))
                 ),
                 {"ids": [mine]},
             )
+
+    read_on(reader, api.engine, api.tenant, attempts)
     with pytest.raises(TenantScopeError):
         ScopedReader(api.engine, "")
 
 
+@pytest.mark.parametrize("reader", READERS)
 def test_a_scoped_reader_raises_driver_errors_as_sqlalchemys_and_leaves_the_pool_usable(
-    api: Api,
+    api: Api, reader: str
 ) -> None:
     # What the error handlers answer 503 (OperationalError) or 500 must be SQLAlchemy's
     # error, and must not quote the parameters (personal data).
     broken = sa.select(col(Subject.id)).where(
         sa.func.no_such_function(col(Subject.id)) == sa.bindparam("secret")
     )
-    with (
-        ScopedReader(api.engine, api.tenant) as reader,
-        pytest.raises(sa.exc.DBAPIError) as raised,
-    ):
-        reader.rows(broken, {"secret": "asa.oberg@example.se"})
-    assert "asa.oberg" not in str(raised.value)
-    # The connection went back to the pool in a usable state.
     mine = api.create_subject(emails=["after@example.se"])["id"]
-    with ScopedReader(api.engine, api.tenant) as reader:
-        found = reader.rows(
-            sa.select(col(Subject.id)).where(col(Subject.id) == sa.bindparam("id")),
-            {"id": uuid.UUID(mine)},
+    by_id = sa.select(col(Subject.id)).where(col(Subject.id) == sa.bindparam("id"))
+
+    async def fail_then_read(r: Reader) -> list[Any]:
+        with pytest.raises(sa.exc.DBAPIError) as raised:
+            await r.rows(broken, {"secret": "asa.oberg@example.se"})
+        assert "asa.oberg" not in str(raised.value)
+        return await r.rows(by_id, {"id": uuid.UUID(mine)})
+
+    if reader == "loop":  # the same connection reads on after the error
+        found = read_on(reader, api.engine, api.tenant, fail_then_read)
+    else:
+        with ScopedReader(api.engine, api.tenant) as r, pytest.raises(sa.exc.DBAPIError) as raised:
+            run_blocking(r.rows(broken, {"secret": "asa.oberg@example.se"}))
+        assert "asa.oberg" not in str(raised.value)
+        # The connection went back to the pool in a usable state.
+        found = read_on(
+            reader, api.engine, api.tenant, lambda r: r.rows(by_id, {"id": uuid.UUID(mine)})
         )
     assert [str(row.id) for row in found] == [mine]
+
+
+def test_the_short_reads_pool_drops_a_connection_the_server_ended(api: Api) -> None:
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("the short reads' own pool is PostgreSQL's")
+    mine = uuid.UUID(api.create_subject(emails=["pooled@example.se"])["id"])
+    by_id = sa.select(col(Subject.id)).where(col(Subject.id) == sa.bindparam("id"))
+
+    async def scenario() -> list[Any]:
+        pool = ReadPool(api.engine, size=1, timeout=2)
+        try:
+            async with PooledReader(pool, api.tenant) as reader:
+                backend = (await reader.rows(sa.select(sa.func.pg_backend_pid()), {}))[0][0]
+            # An administrator (or a restart, or a proxy) ends the idle connection.
+            with api.engine.connect() as admin:
+                admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            await asyncio.sleep(0.2)
+            async with PooledReader(pool, api.tenant) as reader:
+                return await reader.rows(by_id, {"id": mine})  # on a new connection
+        finally:
+            await pool.close()
+
+    assert [row.id for row in asyncio.run(scenario())] == [mine]
+
+
+def test_a_short_read_that_finds_no_free_connection_in_time_gives_up(api: Api) -> None:
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("the short reads' own pool is PostgreSQL's")
+    mine = uuid.UUID(api.create_subject(emails=["waiting@example.se"])["id"])
+    by_id = sa.select(col(Subject.id)).where(col(Subject.id) == sa.bindparam("id"))
+
+    async def scenario() -> None:
+        pool = ReadPool(api.engine, size=1, timeout=0.2)
+        try:
+            async with PooledReader(pool, api.tenant):
+                # A timeout error answers 503 with Retry-After (`app.core.errors`).
+                with pytest.raises(sa.exc.TimeoutError):
+                    async with PooledReader(pool, api.tenant):
+                        pass
+            async with PooledReader(pool, api.tenant) as reader:  # free again
+                assert [row.id for row in await reader.rows(by_id, {"id": mine})] == [mine]
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())

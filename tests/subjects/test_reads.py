@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from app.core import db
-from app.core.db import ScopedReader, new_read_session
+from app.core.db import new_read_session
 from app.core.errors import AppError
 from app.subjects import reads, service
 from tests.conftest import CONTACT, TEST_HASH_SECRET, Api, FrozenClock
 from tests.notices.helpers import publish_template
+from tests.readers import READERS, read_on
 
 GROUNDS = "Jag vill inte att mina uppgifter analyseras."
 
@@ -27,7 +28,13 @@ def _outcome(call: Callable[[], Any]) -> Any:
         return (type(exc).__name__, exc.status, exc.detail)
 
 
-def _both_subject(api: Api, sid: str) -> tuple[Any, Any]:
+@pytest.fixture(params=READERS)
+def reader(request: pytest.FixtureRequest) -> str:
+    """Which reader the fast reads run on: in a thread, or awaited on an event loop."""
+    return str(request.param)
+
+
+def _both_subject(api: Api, sid: str, reader: str) -> tuple[Any, Any]:
     subject_id = uuid.UUID(sid)
     with new_read_session(api.engine, api.tenant) as session:
         general = _outcome(
@@ -35,14 +42,18 @@ def _both_subject(api: Api, sid: str) -> tuple[Any, Any]:
                 session, service.get_subject(session, subject_id), hash_secret=TEST_HASH_SECRET
             )
         )
-    with ScopedReader(api.engine, api.tenant) as reader:
-        fast = _outcome(
-            lambda: reads.read_subject(reader, subject_id, hash_secret=TEST_HASH_SECRET)
+    fast = _outcome(
+        lambda: read_on(
+            reader,
+            api.engine,
+            api.tenant,
+            lambda r: reads.read_subject(r, subject_id, hash_secret=TEST_HASH_SECRET),
         )
+    )
     return general, fast
 
 
-def _both_record(api: Api, rid: str) -> tuple[Any, Any]:
+def _both_record(api: Api, rid: str, reader: str) -> tuple[Any, Any]:
     record_id = uuid.UUID(rid)
     with new_read_session(api.engine, api.tenant) as session:
         general = _outcome(
@@ -50,12 +61,13 @@ def _both_record(api: Api, rid: str) -> tuple[Any, Any]:
                 service.get_record_for_processing(session, record_id)
             )
         )
-    with ScopedReader(api.engine, api.tenant) as reader:
-        fast = _outcome(lambda: reads.read_record(reader, record_id))
+    fast = _outcome(
+        lambda: read_on(reader, api.engine, api.tenant, lambda r: reads.read_record(r, record_id))
+    )
     return general, fast
 
 
-def test_a_subject_reads_the_same_in_every_state(api: Api, clock: FrozenClock) -> None:
+def test_a_subject_reads_the_same_in_every_state(api: Api, clock: FrozenClock, reader: str) -> None:
     publish_template(api)
     made = {
         "plain": api.create_subject(
@@ -102,10 +114,10 @@ def test_a_subject_reads_the_same_in_every_state(api: Api, clock: FrozenClock) -
     sid["returns"] = api.create_subject(emails=["erased@example.se"])["id"]
 
     for name, subject_id in [*sid.items(), ("unknown", str(uuid.uuid4()))]:
-        general, fast = _both_subject(api, subject_id)
+        general, fast = _both_subject(api, subject_id, reader)
         assert fast == general, name
     # The states are really there (else the comparison proves little).
-    views = {name: _both_subject(api, s)[1] for name, s in sid.items()}
+    views = {name: _both_subject(api, s, reader)[1] for name, s in sid.items()}
     assert views["restricted"].restricted and views["objecting"].marketing_objection
     assert views["returns"].marketing_objection and views["erased"].status == "erased"
     assert views["purposes"].restricted_purposes == ["customer-analysis"]
@@ -117,22 +129,24 @@ def test_a_subject_reads_the_same_in_every_state(api: Api, clock: FrozenClock) -
     assert "merged@example.se" in views["plain"].emails  # the duplicate's, joined in
 
 
-def test_another_tenants_subject_and_record_are_not_found(api: Api, other_api: Api) -> None:
+def test_another_tenants_subject_and_record_are_not_found(
+    api: Api, other_api: Api, reader: str
+) -> None:
     subject = other_api.create_subject(emails=["foreign@example.se"], records=[CONTACT])
     record = other_api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]["id"]
-    general, fast = _both_subject(api, subject["id"])
+    general, fast = _both_subject(api, subject["id"], reader)
     assert fast == general and fast[:2] == ("NotFound", 404)
-    general, fast = _both_record(api, record)
+    general, fast = _both_record(api, record, reader)
     assert fast == general and fast[:2] == ("NotFound", 404)
     assert api.get(f"/v1/subjects/{subject['id']}").status_code == 404
     assert api.get(f"/v1/records/{record}").status_code == 404
 
 
-def test_a_record_reads_the_same_restricted_or_not(api: Api) -> None:
+def test_a_record_reads_the_same_restricted_or_not(api: Api, reader: str) -> None:
     subject = api.create_subject(emails=["records@example.se"], records=[CONTACT, CONTACT])
     listed = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"]
     rid = listed[0]["id"]
-    general, fast = _both_record(api, rid)
+    general, fast = _both_record(api, rid, reader)
     assert fast == general and fast.id == uuid.UUID(rid)
     answer = api.get(f"/v1/records/{rid}")
     assert answer.status_code == 200 and answer.json()["data"] == CONTACT["data"]
@@ -142,14 +156,14 @@ def test_a_record_reads_the_same_restricted_or_not(api: Api) -> None:
     )
     assert restricted.status_code < 300, restricted.text
     for record_id in (rid, listed[1]["id"], str(uuid.uuid4())):
-        general, fast = _both_record(api, record_id)
+        general, fast = _both_record(api, record_id, reader)
         assert fast == general, record_id
-    assert _both_record(api, rid)[1][:2] == ("Locked", 423)
+    assert _both_record(api, rid, reader)[1][:2] == ("Locked", 423)
 
 
 @pytest.mark.parametrize("read", ["subject", "record"])
 def test_every_table_a_fast_read_reaches_is_filtered_by_tenant(
-    api: Api, read: str, monkeypatch: pytest.MonkeyPatch
+    api: Api, read: str, reader: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subject = api.create_subject(emails=["scoped@example.se"], records=[CONTACT])
     record = api.get(f"/v1/subjects/{subject['id']}/records").json()["items"][0]["id"]
@@ -162,11 +176,15 @@ def test_every_table_a_fast_read_reaches_is_filtered_by_tenant(
         return compiled
 
     monkeypatch.setattr(db, "_compiled_read", capture)
-    with ScopedReader(api.engine, api.tenant) as reader:
-        if read == "subject":
-            reads.read_subject(reader, uuid.UUID(subject["id"]), hash_secret=TEST_HASH_SECRET)
-        else:
-            reads.read_record(reader, uuid.UUID(record))
+    if read == "subject":
+        read_on(
+            reader,
+            api.engine,
+            api.tenant,
+            lambda r: reads.read_subject(r, uuid.UUID(subject["id"]), hash_secret=TEST_HASH_SECRET),
+        )
+    else:
+        read_on(reader, api.engine, api.tenant, lambda r: reads.read_record(r, uuid.UUID(record)))
     tables = ("subject", "subject_identifier", "external_ref", "objection", "marketing_suppression",
               "record")  # fmt: skip
     queried = [s for s in seen if s.lstrip().upper().startswith("SELECT")]

@@ -548,12 +548,13 @@ class ReadPool:
                     )
                 except self._psycopg.Error as exc:
                     raise _driver_error(self.dialect, exc, invalidated=False) from exc
-            reusable = False
             try:
                 yield connection
-                reusable = not connection.broken and connection.info.transaction_status == _IDLE
             finally:
-                if reusable:
+                # Back into the pool after an answer or a refusal (a 404 is a read that
+                # went well); not if the read broke it or left it mid-statement (a
+                # cancelled call) or in a transaction.
+                if not connection.broken and connection.info.transaction_status == _IDLE:
                     here.idle.append(connection)
                 else:
                     await _close_quietly(connection)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from typing import Any
 
@@ -21,7 +22,9 @@ from app.core.db import (
     run_blocking,
     tenant_models,
 )
+from app.core.errors import NotFound
 from app.subjects.models import Record, Subject
+from app.subjects.reads import read_subject
 from tests.conftest import CONTACT, NOTE, Api, FrozenClock
 from tests.readers import READERS, read_on
 
@@ -244,3 +247,47 @@ def test_a_short_read_that_finds_no_free_connection_in_time_gives_up(api: Api) -
             await pool.close()
 
     asyncio.run(scenario())
+
+
+def test_a_refused_short_read_keeps_its_connection_and_a_cancelled_one_leaves_none_busy(
+    api: Api,
+) -> None:
+    # A 404 is a read that went well: its connection goes back to the pool (a client
+    # asking for unknown ids must not make the service reconnect on every call). A read
+    # cancelled mid-statement (the client went away) must not hand the next read a
+    # connection still busy with it: the statement is cancelled on the server, or the
+    # connection closed.
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("the short reads' own pool is PostgreSQL's")
+    backend_pid = sa.select(sa.func.pg_backend_pid().label("pid"))
+
+    async def scenario() -> tuple[int, int, float]:
+        pool = ReadPool(api.engine, size=1, timeout=10)
+        try:
+            async with PooledReader(pool, api.tenant) as reader:
+                first = (await reader.rows(backend_pid, {}))[0].pid
+            with pytest.raises(NotFound):
+                async with PooledReader(pool, api.tenant) as reader:
+                    await read_subject(reader, uuid.uuid4(), hash_secret="unused")
+            async with PooledReader(pool, api.tenant) as reader:
+                after_404 = (await reader.rows(backend_pid, {}))[0].pid
+
+            async def slow() -> None:
+                async with PooledReader(pool, api.tenant) as reader:
+                    await reader.rows(sa.select(sa.func.pg_sleep(30)), {})
+
+            task = asyncio.create_task(slow())
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            started = time.monotonic()
+            async with PooledReader(pool, api.tenant) as reader:
+                assert len(await reader.rows(backend_pid, {})) == 1
+            return first, after_404, time.monotonic() - started
+        finally:
+            await pool.close()
+
+    first, after_404, next_read_took = asyncio.run(scenario())
+    assert after_404 == first
+    assert next_read_took < 2  # not behind the 30 s statement

@@ -529,10 +529,13 @@ class ReadPool:
     async def connection(self) -> AsyncIterator[Any]:
         """A connection of this loop's, for one read; back to the pool after it."""
         here = self._here()
-        try:
-            await asyncio.wait_for(here.free.acquire(), self.timeout)
-        except TimeoutError:
-            raise sa.exc.TimeoutError("no free connection for a short read") from None
+        if not here.free.locked():
+            await here.free.acquire()  # free: taken at once, without a timer task
+        else:
+            try:
+                await asyncio.wait_for(here.free.acquire(), self.timeout)
+            except TimeoutError:
+                raise sa.exc.TimeoutError("no free connection for a short read") from None
         try:
             connection = None
             while here.idle and connection is None:

@@ -410,10 +410,8 @@ class ScopedReader:
     """
 
     def __init__(self, engine: Engine, tenant_id: str) -> None:
-        if not tenant_id:
-            raise TenantScopeError("a scoped read needs a tenant")
         self.engine = engine
-        self.tenant_id = tenant_id
+        self.tenant_id = _reader_tenant(tenant_id)
         self.dialect = engine.dialect
         self._connection: Any = None  # the pool's proxy of the driver's connection
         self._in_transaction = False
@@ -447,7 +445,7 @@ class ScopedReader:
         if self._connection is None:
             raise RuntimeError("the reader is not open")
         compiled = _compiled_read(statement, self.dialect)
-        arguments = compiled.arguments({**parameters, TENANT_PARAMETER: self.tenant_id})
+        arguments = compiled.arguments(parameters, tenant_id=self.tenant_id)
         dbapi_connection = self._connection.dbapi_connection
         cursor = None
         try:
@@ -472,6 +470,13 @@ class ScopedReader:
             self._connection.invalidate(exc)
             self._connection, self._in_transaction, invalidated = None, False, True
         return _driver_error(self.dialect, exc, invalidated=invalidated)
+
+
+def _reader_tenant(tenant_id: str) -> str:
+    """A reader's tenant, refused if empty: every read is filtered by one tenant."""
+    if not tenant_id:
+        raise TenantScopeError("a scoped read needs a tenant")
+    return tenant_id
 
 
 def _driver_error(dialect: sa.Dialect, exc: Exception, *, invalidated: bool) -> Exception:
@@ -590,10 +595,8 @@ class PooledReader:
     tenant filter every query gets), in autocommit."""
 
     def __init__(self, pool: ReadPool, tenant_id: str) -> None:
-        if not tenant_id:
-            raise TenantScopeError("a scoped read needs a tenant")
         self.pool = pool
-        self.tenant_id = tenant_id
+        self.tenant_id = _reader_tenant(tenant_id)
         self.dialect = pool.dialect
         self._connection: Any = None
 
@@ -611,7 +614,7 @@ class PooledReader:
         if self._connection is None:
             raise RuntimeError("the reader is not open")
         compiled = _compiled_read(statement, self.dialect)
-        arguments = compiled.arguments({**parameters, TENANT_PARAMETER: self.tenant_id})
+        arguments = compiled.arguments(parameters, tenant_id=self.tenant_id)
         try:
             cursor = self._connection.cursor()
             await cursor.execute(compiled.sql, arguments)
@@ -648,8 +651,12 @@ class _CompiledRead:
         ]
         self._row = _row_type(tuple(column.keyname for column in columns))
 
-    def arguments(self, parameters: dict[str, Any]) -> Any:
-        values = self._compiled.construct_params(parameters, _check=False)
+    def arguments(self, parameters: dict[str, Any], *, tenant_id: str) -> Any:
+        """The driver's parameters, the tenant filter's being the reader's `tenant_id`
+        (a parameter of the same name in `parameters` cannot widen it)."""
+        values = self._compiled.construct_params(
+            {**parameters, TENANT_PARAMETER: tenant_id}, _check=False
+        )
         for name, process in self._binds.items():
             if name in values and values[name] is not None:
                 values[name] = process(values[name])

@@ -68,7 +68,9 @@ from app.subjects.import_router import router as subjects_import_router
 from app.subjects.router import router as subjects_router
 
 VERSION = "0.1.0"
-READ_THREADS = 8  # at most; fewer if the general pool is smaller (SQLite: 4)
+# Short reads at once: read threads on SQLite (at most the general pool's 4), `ReadPool`
+# connections on PostgreSQL.
+READ_THREADS = 8
 GC_THRESHOLDS = (50_000, 20, 100)  # young, middle, old; the default is (700, 10, 10)
 logger = logging.getLogger("app")
 
@@ -184,21 +186,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    # The short reads' own threads (`app.core.deps.run_read`), started as needed. Few:
-    # a short read is mostly Python holding the GIL, and its round trips to PostgreSQL
-    # are short; each thread costs memory (its stack and malloc arena).
-    app.state.read_threads = ThreadPoolExecutor(
-        min(READ_THREADS, threads),
-        thread_name_prefix="read",
-    )
-    # On PostgreSQL the short reads are awaited on the event loop instead, on
-    # connections of their own (as many as there would be read threads).
+    # The short reads (`app.core.deps.run_read`). On SQLite, in threads of their own,
+    # started as needed; few: a short read is mostly Python holding the GIL, and each
+    # thread costs memory (its stack and malloc arena). On PostgreSQL, awaited on the
+    # event loop instead, on connections of their own (`ReadPool`): no threads.
     read_pool = (
         None
         if settings.is_sqlite
         else ReadPool(engine, size=READ_THREADS, timeout=settings.db_lock_timeout_seconds)
     )
     app.state.read_pool = read_pool
+    app.state.read_threads = (
+        ThreadPoolExecutor(min(READ_THREADS, threads), thread_name_prefix="read")
+        if read_pool is None
+        else None
+    )
     app.state.verifier = TokenVerifier(settings)
     app.state.gdpr_verifier = gdpr_verifier(settings)  # None: the GDPR API answers 404
     app.state.clock = utcnow

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import phonenumbers
@@ -82,7 +83,63 @@ def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
 # phonenumbers' parser builds, without the parser (about 2.5x faster, which matters for
 # bulk checks). A property test pins that this shortcut agrees with the full path.
 _DEFAULT_COUNTRY_CODE = phonenumbers.country_code_for_region(DEFAULT_PHONE_REGION)
+_DEFAULT_PREFIX = f"+{_DEFAULT_COUNTRY_CODE}"
 _DEFAULT_E164 = re.compile(rf"\+{_DEFAULT_COUNTRY_CODE}[1-9][0-9]{{1,13}}")
+# The kinds of number libphonenumber tells apart (`phonenumberutil._number_type_helper`):
+# a number is valid when it fits the region's general description and one of these.
+_NUMBER_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
+
+
+def _validity_patterns(region: str) -> dict[int, tuple[re.Pattern[str], re.Pattern[str]]]:
+    """libphonenumber's validity rule for the national numbers of `region`, from its own
+    metadata, as two patterns per length: the general description, and the union of
+    the number types whose lengths include it. `phonenumbers.is_valid_number` tries the
+    same patterns one type at a time (up to eleven matches and as many lookups of a
+    compiled pattern): 19 us a Swedish mobile number, against 2 us for these two."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None, region
+
+    def union(names: Iterable[str], length: int) -> re.Pattern[str] | None:
+        alternatives = [
+            f"(?:{desc.national_number_pattern})"
+            for desc in (getattr(metadata, name) for name in names)
+            if desc is not None
+            and desc.national_number_pattern
+            and (not desc.possible_length or length in desc.possible_length)
+        ]
+        return re.compile("|".join(alternatives)) if alternatives else None
+
+    patterns = {}
+    for length in range(1, 18):  # a national significant number has at most 17 digits
+        general, typed = union(["general_desc"], length), union(_NUMBER_TYPES, length)
+        if general is not None and typed is not None:
+            patterns[length] = (general, typed)
+    return patterns
+
+
+_DEFAULT_VALIDITY = _validity_patterns(DEFAULT_PHONE_REGION)
+
+
+def _valid_default_national(national: str) -> bool:
+    """Whether the national significant number `national` (digits, no leading zero) is
+    a valid number of the default region: `phonenumbers.is_valid_number`'s answer."""
+    patterns = _DEFAULT_VALIDITY.get(len(national))
+    return (
+        patterns is not None
+        and patterns[0].fullmatch(national) is not None
+        and patterns[1].fullmatch(national) is not None
+    )
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -90,11 +147,7 @@ def _canonical_phone(candidate: str, region: str) -> str:
     if not candidate or len(candidate) > MAX_PHONE_INPUT_LENGTH:
         raise ValueError("value is not a valid phone number")
     if _DEFAULT_E164.fullmatch(candidate):
-        national = int(candidate[len(str(_DEFAULT_COUNTRY_CODE)) + 1 :])
-        number = phonenumbers.PhoneNumber(
-            country_code=_DEFAULT_COUNTRY_CODE, national_number=national
-        )
-        if not phonenumbers.is_valid_number(number):
+        if not _valid_default_national(candidate[len(_DEFAULT_PREFIX) :]):
             raise ValueError("value is not a valid phone number")
         return candidate
     return _parsed_phone(candidate, region)

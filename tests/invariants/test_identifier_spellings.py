@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.subjects.identifiers import (
+    _NUMBER_TYPES,
     _canonical_phone,
     _parsed_phone,
+    _valid_default_national,
     normalise_email,
     normalise_phone,
 )
@@ -189,6 +191,48 @@ def test_the_e164_shortcut_agrees_with_the_parser(nsn: str) -> None:
     # not, they must come out as the parser says.
     value = f"+46{nsn}"
     assert _outcome(_canonical_phone.__wrapped__, value) == _outcome(_parsed_phone, value)
+
+
+def _library_says_valid(national: str) -> bool:
+    number = phonenumbers.PhoneNumber(country_code=46, national_number=int(national))
+    return phonenumbers.is_valid_number(number)
+
+
+def test_the_validity_patterns_agree_with_libphonenumber_on_every_prefix() -> None:
+    # Every three-digit start of a Swedish national number, at every length the E.164
+    # shortcut takes (2 to 14 digits), with three different tails: the combined
+    # patterns say valid exactly where `phonenumbers.is_valid_number` does.
+    tails = ("0" * 11, "9" * 11, "52741380965")
+    checked = valid = 0
+    for start in range(100, 1000):
+        for length in range(2, 15):
+            for tail in tails:
+                national = (str(start) + tail)[:length]
+                expected = _library_says_valid(national)
+                assert _valid_default_national(national) == expected, national
+                checked, valid = checked + 1, valid + expected
+    assert checked == 900 * 13 * 3 and valid > 1_000  # the valid side was exercised too
+
+
+_SWEDISH = phonenumbers.PhoneMetadata.metadata_for_region("SE")
+# libphonenumber's example number of each kind it knows in Sweden (no VoIP numbers).
+SWEDISH_EXAMPLES = {
+    kind: desc.example_number
+    for kind in _NUMBER_TYPES
+    if (desc := getattr(_SWEDISH, kind)) is not None and desc.example_number
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SWEDISH_EXAMPLES))
+def test_the_example_number_of_every_kind_is_valid_through_the_shortcut(kind: str) -> None:
+    national = SWEDISH_EXAMPLES[kind]
+    assert _library_says_valid(national)
+    assert _valid_default_national(national)
+    assert normalise_phone(f"+46{national}") == f"+46{national}"
+
+
+def test_every_kind_but_voip_has_a_swedish_example() -> None:
+    assert set(_NUMBER_TYPES) - set(SWEDISH_EXAMPLES) == {"voip"}
 
 
 @pytest.mark.parametrize(

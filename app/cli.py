@@ -65,6 +65,7 @@ def _run(uvicorn: Any, args: argparse.Namespace) -> None:
         # sending 10 MB of headers gets 431 once 64 KiB are read, not 10 MB buffered.
         # Within it, an Authorization header over 8 KiB is answered 431 by the app.
         http="app.core.http:BoundedHttpToolsProtocol",
+        ws="none",  # no WebSocket endpoint: the protocol is neither loaded nor offered
     )
 
 

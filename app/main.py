@@ -22,7 +22,7 @@ import app.models  # noqa: F401  (every table mapped before the first query)
 from app.audit.router import router as audit_router
 from app.collection.router import router as collection_router
 from app.console.headers import ConsoleHeadersMiddleware
-from app.console.router import router as console_router
+from app.console.loader import ConsoleLoader
 from app.console.sessions import purge_expired
 from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
@@ -209,6 +209,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     # Starlette runs the last added middleware first: the request context wraps all.
+    if settings.console_enabled:
+        # The console's routes come with its first call (`ConsoleLoader`), after all
+        # the others: a call to the API does not try them.
+        app.add_middleware(ConsoleLoader)
     app.add_middleware(
         ImportBodyLimit,  # the NDJSON import's own rules; every other call: `general`
         max_import_bytes=settings.max_import_body_bytes,
@@ -224,8 +228,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ConsoleHeadersMiddleware)
 
     # The operations are registered flat on the application (`include_flat`): FastAPI
-    # resolves an included router anew on every call. The console and the docs come
-    # last: a call to the API does not try their routes.
+    # resolves an included router anew on every call. The docs come last: a call to
+    # the API does not try their routes.
     # The import streams its body: no guard may read it whole (NUL is checked per
     # line). Before the subjects router, so `/v1/subjects/import` is not read as an id.
     include_flat(app, ops_router)
@@ -259,8 +263,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=problem_responses(401, 431, 503),
     )
 
-    if settings.console_enabled:
-        app.include_router(console_router)
     install_docs(app)
 
     @app.get("/", include_in_schema=False)

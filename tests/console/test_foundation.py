@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.main import create_app
+from tests.conftest import TEST_HASH_SECRET, TEST_JWT_SECRET
 from tests.console.conftest import Console, new_browser
 
 
@@ -79,6 +83,65 @@ def test_without_the_console_home_leads_to_the_docs(settings: Settings) -> None:
             assert plain.get("/console", follow_redirects=False).status_code == 404
     finally:
         application.state.engine.dispose()
+
+
+def _console_paths(application: FastAPI) -> list[str]:
+    return [
+        path
+        for route in iter_route_contexts(application.routes)
+        if (path := str(route.path)).startswith("/console")
+    ]
+
+
+def test_the_console_is_loaded_by_its_first_call_and_only_once(settings: Settings) -> None:
+    application = create_app(settings)
+    try:
+        with TestClient(application, raise_server_exceptions=False) as browser:
+            assert browser.get("/healthz").status_code == 200
+            assert browser.get("/v1/audit-events").status_code == 401
+            assert _console_paths(application) == []  # the API alone: no console yet
+            first = browser.get("/console", follow_redirects=False)
+            loaded = _console_paths(application)
+            assert "/console/static/{name:path}" in loaded and "/console/{rest:path}" in loaded
+            again = browser.get("/console", follow_redirects=False)
+            assert (first.status_code, again.status_code) == (303, 303)
+            assert first.headers["location"] == again.headers["location"]
+            assert browser.get("/console/no-such-page").status_code == 404
+            assert _console_paths(application) == loaded  # not added twice
+            assert browser.get("/v1/audit-events").status_code == 401  # the API unchanged
+    finally:
+        application.state.engine.dispose()
+
+
+def test_a_process_serving_only_the_api_never_imports_the_console(settings: Settings) -> None:
+    # In a process of its own: this one has long imported the console for other tests.
+    script = f"""
+import sys
+from fastapi.testclient import TestClient
+from app.core.config import Settings
+from app.main import create_app
+settings = Settings(
+    environment="test",
+    database_url={settings.database_url!r},
+    jwt_secret={TEST_JWT_SECRET!r},
+    hash_secret={TEST_HASH_SECRET!r},
+)
+application = create_app(settings)
+with TestClient(application) as client:
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/v1/marketing/check", json={{"emails": []}}).status_code == 401
+    before = sorted(m for m in sys.modules if m.startswith("app.console.pages"))
+    assert client.get("/console", follow_redirects=False).status_code == 303
+    after = sorted(m for m in sys.modules if m.startswith("app.console.pages"))
+application.state.engine.dispose()
+print(len(before), len(after))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    before, after = map(int, result.stdout.split())
+    assert before == 0 and after > 1
 
 
 def test_static_files_stay_inside_their_folder(console: Console) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.console.routing import is_console_path
+
 # No script at all; styles and images from the console only; forms post back here only;
 # never framed (clickjacking).
 CONTENT_SECURITY_POLICY = (
@@ -30,7 +32,7 @@ class ConsoleHeadersMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path == "/console" or path.startswith("/console/")):
+        if not is_console_path(path):
             await self.app(scope, receive, send)
             return
         static = path.startswith(STATIC_PREFIX)

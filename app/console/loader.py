@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.console.routing import PREFIX
-
-
-def is_console_path(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
+from app.console.routing import is_console_path
 
 
 class ConsoleLoader:

@@ -32,6 +32,11 @@ F = TypeVar("F")
 PREFIX = "/console"
 
 
+def is_console_path(path: str) -> bool:
+    """Whether a request path is the console's: `/console` or under it."""
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
 @dataclass(frozen=True)
 class RouteName:
     """What logs and metrics read of a console route: its full path template."""
